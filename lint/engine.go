@@ -1,0 +1,100 @@
+package lint
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"runtime/debug"
+	"strings"
+
+	"github.com/shipshape-dev/shipshape/dockerfile"
+)
+
+func globMatch(pattern, s string) bool {
+	ok, err := path.Match(pattern, s)
+	return err == nil && ok
+}
+
+// Linter runs a set of rules under a configuration.
+type Linter struct {
+	Rules  []*Rule
+	Config *Config // nil means defaults
+}
+
+// Result is what linting one file gives.
+type Result struct {
+	File     *dockerfile.File // nil when the file did not parse
+	Findings []Finding
+}
+
+// Lint parses src (read from name) and runs every enabled rule over it. A file
+// that does not parse gives one parse-error finding; Lint itself never fails.
+func (l *Linter) Lint(name string, src []byte) Result {
+	cfg := l.Config
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	eff := cfg.For(name)
+	f, _, err := dockerfile.Parse(name, src)
+	if err != nil {
+		var pe *dockerfile.Error
+		pos := dockerfile.Pos{Line: 1, Col: 1}
+		msg := err.Error()
+		if errors.As(err, &pe) {
+			pos, msg = pe.Pos, pe.Msg
+		}
+		fd := Finding{
+			Code: ParseErrorRule.Code, Name: ParseErrorRule.Name, Severity: Error, File: name,
+			Message: "Dockerfile does not parse: " + msg + "; docker build would reject it, fix this line first",
+			Line:    pos.Line, Column: pos.Col, EndLine: pos.Line, EndColumn: pos.Col,
+		}
+		return Result{Findings: []Finding{fd}}
+	}
+	state := &fileState{scripts: map[*dockerfile.Instruction]*shellScript{}}
+	var out []Finding
+	for _, r := range l.Rules {
+		if r.Check == nil || !eff.Enabled(r) {
+			continue
+		}
+		p := &Pass{File: f, Rule: r, opts: eff.Options(r), state: state, trusted: cfg.TrustedRegistries}
+		for _, fd := range runRule(p) {
+			fd.Severity = eff.Severity(r, fd.Severity)
+			out = append(out, fd)
+		}
+	}
+	ig := parseIgnores(f)
+	out = ig.apply(f, out, l.Rules)
+	if eff.Enabled(UnusedIgnoreRule) {
+		for _, fd := range ig.unused(l.Rules) {
+			fd.Severity = eff.Severity(UnusedIgnoreRule, fd.Severity)
+			out = append(out, fd)
+		}
+	}
+	kept := out[:0]
+	for _, fd := range out {
+		if fd.Severity != None {
+			kept = append(kept, fd)
+		}
+	}
+	SortFindings(kept)
+	return Result{File: f, Findings: kept}
+}
+
+// runRule runs one rule; a rule that panics costs its own findings, never the run.
+func runRule(p *Pass) (out []Finding) {
+	defer func() {
+		if v := recover(); v != nil {
+			out = []Finding{{
+				Code: p.Rule.Code, Name: p.Rule.Name, Severity: Error, File: p.File.Name, Line: 1, Column: 1, EndLine: 1, EndColumn: 1,
+				Message: fmt.Sprintf("internal error in rule %s (%v); please report it with this Dockerfile: %s", p.Rule.Code, v, firstLine(string(debug.Stack()))),
+			}}
+		}
+	}()
+	p.Rule.Check(p)
+	return p.findings
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}

@@ -1,0 +1,71 @@
+package lint
+
+import (
+	"sort"
+	"strings"
+)
+
+// ApplyFixes rewrites src with the fixes of the findings. Edits that overlap an
+// edit already taken are skipped, so the result is always well formed; running
+// the linter again finds what is left.
+func ApplyFixes(src []byte, fs []Finding) ([]byte, int) {
+	lines := strings.SplitAfter(string(src), "\n")
+	offset := func(line, col int) int {
+		if line < 1 {
+			return 0
+		}
+		off := 0
+		for i := 0; i < line-1 && i < len(lines); i++ {
+			off += len(lines[i])
+		}
+		if line-1 < len(lines) {
+			l := strings.TrimRight(lines[line-1], "\r\n")
+			if col-1 > len(l) {
+				col = len(l) + 1
+			}
+		}
+		if col < 1 {
+			col = 1
+		}
+		return off + col - 1
+	}
+	type span struct {
+		from, to int
+		text     string
+	}
+	var spans []span
+	applied := 0
+	for _, fd := range fs {
+		if fd.Fix == nil {
+			continue
+		}
+		var mine []span
+		ok := true
+		for _, e := range fd.Fix.Edits {
+			s := span{offset(e.Line, e.Column), offset(e.EndLine, e.EndColumn), e.New}
+			if s.to < s.from {
+				ok = false
+				break
+			}
+			for _, t := range spans {
+				if s.from < t.to && t.from < s.to || (s.from == t.from && s.to == t.to) {
+					ok = false
+				}
+			}
+			mine = append(mine, s)
+		}
+		if ok {
+			spans = append(spans, mine...)
+			applied++
+		}
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].from > spans[j].from })
+	out := string(src)
+	for _, s := range spans {
+		if s.to > len(out) {
+			s.to = len(out)
+		}
+		out = out[:s.from] + s.text + out[s.to:]
+	}
+	return []byte(out), applied
+}

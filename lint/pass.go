@@ -1,0 +1,275 @@
+package lint
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/shipshape-dev/shipshape/dockerfile"
+	"github.com/shipshape-dev/shipshape/shell"
+)
+
+// Pass is what a rule sees while it checks one Dockerfile.
+type Pass struct {
+	File *dockerfile.File
+	Rule *Rule
+
+	opts     map[string]any
+	state    *fileState
+	trusted  []string
+	findings []Finding
+}
+
+// fileState is shared by every rule run over one file.
+type fileState struct {
+	scripts map[*dockerfile.Instruction]*shellScript
+}
+
+// Report records a finding of the pass's rule between start and end.
+func (p *Pass) Report(start, end dockerfile.Pos, msg string) *Finding {
+	if end.Line == 0 || end.Before(start) {
+		end = start
+	}
+	p.findings = append(p.findings, Finding{
+		Code:      p.Rule.Code,
+		Name:      p.Rule.Name,
+		Severity:  p.Rule.Severity,
+		Message:   msg,
+		File:      p.File.Name,
+		Line:      start.Line,
+		Column:    start.Col,
+		EndLine:   end.Line,
+		EndColumn: end.Col,
+		Aliases:   p.Rule.Aliases,
+	})
+	return &p.findings[len(p.findings)-1]
+}
+
+// Reportf is Report with a format.
+func (p *Pass) Reportf(start, end dockerfile.Pos, format string, args ...any) *Finding {
+	return p.Report(start, end, fmt.Sprintf(format, args...))
+}
+
+// ReportInstruction reports on the keyword of an instruction.
+func (p *Pass) ReportInstruction(in *dockerfile.Instruction, msg string) *Finding {
+	end := in.Range.Start
+	end.Col += len(in.Keyword)
+	return p.Report(in.Range.Start, end, msg)
+}
+
+// ReportWord reports on a shell word.
+func (p *Pass) ReportWord(w shell.Word, msg string) *Finding {
+	return p.Report(dockerfile.Pos(w.Pos), dockerfile.Pos(w.End), msg)
+}
+
+// ReportCommand reports on a whole shell command.
+func (p *Pass) ReportCommand(c *shell.Command, msg string) *Finding {
+	return p.Report(dockerfile.Pos(c.Pos), dockerfile.Pos(c.End), msg)
+}
+
+// Option returns the configured value of a rule option, or its default.
+func (p *Pass) Option(name string) any {
+	if v, ok := p.opts[name]; ok {
+		return v
+	}
+	for _, o := range p.Rule.Options {
+		if o.Name == name {
+			return o.Default
+		}
+	}
+	return nil
+}
+
+// StringsOption returns a list option.
+func (p *Pass) StringsOption(name string) []string {
+	switch v := p.Option(name).(type) {
+	case []string:
+		return v
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	case string:
+		if v == "" {
+			return nil
+		}
+		return []string{v}
+	}
+	return nil
+}
+
+// BoolOption returns a boolean option.
+func (p *Pass) BoolOption(name string) bool {
+	b, _ := p.Option(name).(bool)
+	return b
+}
+
+// Script returns the parsed shell code of a RUN instruction (the heredoc bodies
+// that a shell executes included), or nil when the instruction is not a RUN or its
+// shell is not a POSIX shell or the code does not parse.
+func (p *Pass) Script(in *dockerfile.Instruction) *shell.Script {
+	if s, ok := p.state.scripts[in]; ok {
+		return s
+	}
+	s := p.parseScript(in)
+	p.state.scripts[in] = s
+	return s
+}
+
+// Shell returns the shell a shell-form instruction runs under (SHELL or /bin/sh -c).
+func (p *Pass) Shell(in *dockerfile.Instruction) []string {
+	sh := []string{"/bin/sh", "-c"}
+	if in.Stage == nil {
+		return sh
+	}
+	// SHELL is inherited from the base stage too.
+	var chain []*dockerfile.Stage
+	for s := in.Stage; s != nil; s = s.BaseStage {
+		chain = append([]*dockerfile.Stage{s}, chain...)
+	}
+	for _, s := range chain {
+		for _, x := range s.Instructions {
+			if s == in.Stage && x.Index >= in.Index {
+				break
+			}
+			if x.Name == "shell" && len(x.Words) > 0 {
+				sh = x.Words
+			}
+		}
+	}
+	return sh
+}
+
+// PosixShell reports whether the shell of in is a POSIX shell.
+func (p *Pass) PosixShell(in *dockerfile.Instruction) bool {
+	sh := p.Shell(in)
+	switch strings.ToLower(path.Base(strings.ReplaceAll(sh[0], `\`, "/"))) {
+	case "sh", "bash", "dash", "ash", "zsh", "ksh", "busybox":
+		return true
+	}
+	return false
+}
+
+func (p *Pass) parseScript(in *dockerfile.Instruction) *shell.Script {
+	run := in
+	if in.OnBuild != nil {
+		run = in.OnBuild
+	}
+	if run.Name != "run" {
+		return nil
+	}
+	if run.JSON {
+		return execFormScript(run)
+	}
+	if !p.PosixShell(in) {
+		return nil
+	}
+	src, m := heredocSource(run)
+	s, err := shell.Parse(src, m)
+	if err != nil {
+		return nil
+	}
+	// Heredoc bodies that a shell reads are commands of this RUN too.
+	for _, h := range run.Heredocs {
+		if !bodyIsShell(s, h) {
+			continue
+		}
+		body := h.Body
+		bs, err := shell.Parse(body.S, func(off int) shell.Pos { return shell.Pos(body.PosAt(off)) })
+		if err != nil {
+			continue
+		}
+		base := len(s.Commands)
+		for i, c := range bs.Commands {
+			c.Index = base + i
+		}
+		s.Commands = append(s.Commands, bs.Commands...)
+		s.Pipes = append(s.Pipes, bs.Pipes...)
+	}
+	return s
+}
+
+// heredocSource is the command line followed by the heredoc bodies, so that the
+// shell parser sees complete here-documents.
+func heredocSource(in *dockerfile.Instruction) (string, shell.Mapper) {
+	args := in.Args
+	if len(in.Heredocs) == 0 {
+		return args.S, func(off int) shell.Pos { return shell.Pos(args.PosAt(off)) }
+	}
+	var b strings.Builder
+	b.WriteString(args.S)
+	type span struct {
+		from int
+		text dockerfile.Text
+	}
+	var spans []span
+	for _, h := range in.Heredocs {
+		b.WriteString("\n")
+		spans = append(spans, span{b.Len(), h.Body})
+		b.WriteString(h.Body.S)
+		b.WriteString(h.Name + "\n")
+	}
+	return b.String(), func(off int) shell.Pos {
+		for i := len(spans) - 1; i >= 0; i-- {
+			if off >= spans[i].from {
+				return shell.Pos(spans[i].text.PosAt(off - spans[i].from))
+			}
+		}
+		return shell.Pos(args.PosAt(off))
+	}
+}
+
+// bodyIsShell decides whether a heredoc is run as shell code: it is the whole
+// command (`RUN <<EOF`), or it feeds a shell (`RUN bash <<EOF`), and its shebang,
+// if any, names a shell.
+func bodyIsShell(s *shell.Script, h dockerfile.Heredoc) bool {
+	if first, _, _ := strings.Cut(h.Content, "\n"); strings.HasPrefix(first, "#!") {
+		return strings.Contains(first, "sh")
+	}
+	for _, c := range s.Commands {
+		if c.Pos.Line == h.Start.Line && c.Pos.Col <= h.Start.Col && !strings.HasPrefix(c.Prog.Value, "<<") {
+			switch c.Name {
+			case "sh", "bash", "dash", "ash", "zsh", "ksh":
+				return true
+			}
+			return false
+		}
+	}
+	return true
+}
+
+// execFormScript turns `RUN ["prog", "arg"]` into one command; `["sh", "-c", "…"]`
+// is parsed as shell code. Positions point at the start of the array.
+func execFormScript(in *dockerfile.Instruction) *shell.Script {
+	at := shell.Pos(in.Args.PosAt(0))
+	m := func(int) shell.Pos { return at }
+	var b strings.Builder
+	for i, w := range in.Words {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("'" + strings.ReplaceAll(w, "'", `'\''`) + "'")
+	}
+	s, err := shell.Parse(b.String(), m)
+	if err != nil {
+		return nil
+	}
+	return s
+}
+
+// Scripts calls fn for every RUN of the file whose shell code could be read,
+// ONBUILD RUNs included.
+func (p *Pass) Scripts(fn func(in *dockerfile.Instruction, s *shell.Script)) {
+	for _, in := range p.File.Instructions {
+		if s := p.Script(in); s != nil {
+			fn(in, s)
+		}
+	}
+}
+
+type shellScript = shell.Script
+
+// TrustedRegistries returns the registries the configuration trusts (empty: any).
+func (p *Pass) TrustedRegistries() []string { return p.trusted }

@@ -1,0 +1,258 @@
+package rules
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/shipshape-dev/shipshape/lint"
+)
+
+var update = flag.Bool("update", false, "rewrite the want sections of the rule test cases")
+
+// testCase is one directory of a rule's txtar file: a Dockerfile, the findings
+// it must give (`line:col CODE message`, empty for a clean case), an optional
+// config.yaml and an optional Dockerfile.fixed.
+type testCase struct {
+	name                    string
+	dockerfile, want, fixed string
+	config                  string
+	hasFixed                bool
+}
+
+func caseFile(r *lint.Rule) string {
+	matches, _ := filepath.Glob(strings.ToLower(r.Code) + "_*.txtar")
+	if len(matches) != 1 {
+		return ""
+	}
+	return matches[0]
+}
+
+func readCases(t *testing.T, path string) (*txtar.Archive, []*testCase) {
+	a, err := txtar.ParseFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*testCase{}
+	var order []string
+	for _, f := range a.Files {
+		dir, file, ok := strings.Cut(f.Name, "/")
+		if !ok {
+			t.Fatalf("%s: section %q: want CASE/FILE", path, f.Name)
+		}
+		c := byName[dir]
+		if c == nil {
+			c = &testCase{name: dir}
+			byName[dir] = c
+			order = append(order, dir)
+		}
+		switch file {
+		case "Dockerfile":
+			c.dockerfile = string(f.Data)
+		case "want":
+			c.want = string(f.Data)
+		case "config.yaml":
+			c.config = string(f.Data)
+		case "Dockerfile.fixed":
+			c.fixed, c.hasFixed = string(f.Data), true
+		default:
+			t.Fatalf("%s: unknown section %q", path, f.Name)
+		}
+	}
+	var cases []*testCase
+	for _, n := range order {
+		cases = append(cases, byName[n])
+	}
+	return a, cases
+}
+
+func lintWith(t *testing.T, r *lint.Rule, src, config string) lint.Result {
+	t.Helper()
+	var cfg *lint.Config
+	if config != "" {
+		p := filepath.Join(t.TempDir(), ".shipshape.yaml")
+		if err := os.WriteFile(p, []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if cfg, err = lint.LoadConfig(p); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Path = ""
+	} else {
+		cfg = &lint.Config{}
+	}
+	cfg.Enable = append(cfg.Enable, r.Code)
+	return (&lint.Linter{Rules: []*lint.Rule{r}, Config: cfg}).Lint("Dockerfile", []byte(src))
+}
+
+func render(fs []lint.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "%d:%d %s %s\n", f.Line, f.Column, f.Code, f.Message)
+	}
+	return b.String()
+}
+
+func TestRuleCases(t *testing.T) {
+	for _, r := range All() {
+		if r.Check == nil {
+			continue
+		}
+		t.Run(r.Code, func(t *testing.T) {
+			path := caseFile(r)
+			if path == "" {
+				t.Fatalf("rule %s has no test file %s_<name>.txtar", r.Code, strings.ToLower(r.Code))
+			}
+			a, cases := readCases(t, path)
+			bad, good := 0, 0
+			changed := false
+			for _, c := range cases {
+				res := lintWith(t, r, c.dockerfile, c.config)
+				got := render(res.Findings)
+				switch {
+				case strings.HasPrefix(c.name, "bad"):
+					bad++
+					if !strings.Contains(got, " "+r.Code+" ") {
+						t.Errorf("%s: case %s must trigger %s, got:\n%s", path, c.name, r.Code, got)
+					}
+				case strings.HasPrefix(c.name, "good"):
+					good++
+					if got != "" {
+						t.Errorf("%s: case %s must be clean, got:\n%s", path, c.name, got)
+					}
+				default:
+					t.Errorf("%s: case %s: name must start with bad or good", path, c.name)
+				}
+				if got != c.want {
+					if *update {
+						setSection(a, c.name+"/want", got)
+						changed = true
+					} else {
+						t.Errorf("%s: case %s:\n got: %s\nwant: %s", path, c.name, got, c.want)
+					}
+				}
+				if c.hasFixed {
+					fixed, _ := lint.ApplyFixes([]byte(c.dockerfile), res.Findings)
+					if string(fixed) != c.fixed {
+						if *update {
+							setSection(a, c.name+"/Dockerfile.fixed", string(fixed))
+							changed = true
+						} else {
+							t.Errorf("%s: case %s: fixed Dockerfile:\n%s\nwant:\n%s", path, c.name, fixed, c.fixed)
+						}
+					}
+					again := lintWith(t, r, string(fixed), c.config)
+					for _, f := range again.Findings {
+						if f.Fix != nil {
+							t.Errorf("%s: case %s: the fixed Dockerfile still has a fixable finding: %s", path, c.name, f)
+						}
+					}
+				}
+			}
+			if bad < 2 || good < 2 {
+				t.Errorf("%s: want at least 2 bad and 2 good cases, have %d and %d", path, bad, good)
+			}
+			if changed {
+				if err := os.WriteFile(path, txtar.Format(a), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func setSection(a *txtar.Archive, name, data string) {
+	for i := range a.Files {
+		if a.Files[i].Name == name {
+			a.Files[i].Data = []byte(data)
+			return
+		}
+	}
+	// keep the want right after the case's other files
+	dir, _, _ := strings.Cut(name, "/")
+	at := len(a.Files)
+	for i, f := range a.Files {
+		if strings.HasPrefix(f.Name, dir+"/") {
+			at = i + 1
+		}
+	}
+	a.Files = append(a.Files[:at], append([]txtar.File{{Name: name, Data: []byte(data)}}, a.Files[at:]...)...)
+}
+
+// TestExamples checks the examples in each rule's docs: Bad triggers it, Good does not.
+func TestExamples(t *testing.T) {
+	for _, r := range All() {
+		rules := []*lint.Rule{r}
+		cfg := &lint.Config{Enable: []string{r.Code}}
+		bad := (&lint.Linter{Rules: rules, Config: cfg}).Lint("Dockerfile", []byte(r.Bad))
+		if !strings.Contains(render(bad.Findings), " "+r.Code+" ") {
+			t.Errorf("%s: its Bad example does not trigger it:\n%s", r.Code, r.Bad)
+		}
+		good := (&lint.Linter{Rules: rules, Config: cfg}).Lint("Dockerfile", []byte(r.Good))
+		if got := render(good.Findings); got != "" {
+			t.Errorf("%s: its Good example triggers:\n%s", r.Code, got)
+		}
+	}
+}
+
+var codeRe = regexp.MustCompile(`^(DF)[1-9][0-9]{2}$`)
+var nameRe = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+var aliasRe = regexp.MustCompile(`^DL[34][0-9]{3}$`)
+var ruleVarRe = regexp.MustCompile(`(?m)^var ([A-Z][A-Za-z0-9]*) = &lint\.Rule\{`)
+
+// TestRegistry checks that All lists every rule file exactly once, in code
+// order, with well-formed metadata.
+func TestRegistry(t *testing.T) {
+	files, _ := filepath.Glob("df*.go")
+	declared := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(ruleVarRe.FindAllSubmatch(data, -1))
+		if n != 1 {
+			t.Errorf("%s declares %d rules: want one rule per file", f, n)
+		}
+		declared += n
+	}
+	all := All()
+	if declared+2 != len(all) { // + the engine's parse-error and unused-ignore
+		t.Errorf("rule files declare %d rules, All lists %d", declared+2, len(all))
+	}
+	seen := map[string]bool{}
+	for i, r := range all {
+		if !codeRe.MatchString(r.Code) || !nameRe.MatchString(r.Name) {
+			t.Errorf("bad code or name: %q %q", r.Code, r.Name)
+		}
+		if i > 0 && all[i-1].Code >= r.Code {
+			t.Errorf("All is not in code order at %s", r.Code)
+		}
+		if seen[r.Code] || seen[r.Name] {
+			t.Errorf("duplicate %s/%s", r.Code, r.Name)
+		}
+		seen[r.Code], seen[r.Name] = true, true
+		for _, a := range r.Aliases {
+			if !aliasRe.MatchString(a) {
+				t.Errorf("%s: alias %q is not a hadolint DL code", r.Code, a)
+			}
+		}
+		if r.Title == "" || r.Rationale == "" || r.Bad == "" || r.Good == "" {
+			t.Errorf("%s: title, rationale and examples are required", r.Code)
+		}
+		if r.Check != nil && caseFile(r) == "" {
+			t.Errorf("%s: no test file", r.Code)
+		}
+	}
+	_ = sort.Strings
+}
