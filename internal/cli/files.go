@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// maxDockerfileSize bounds what one file may cost in memory.
+const maxDockerfileSize = 32 << 20
+
+// skipDirs are never searched for Dockerfiles.
+var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true, ".hg": true, ".svn": true}
+
+// isDockerfileName reports whether a file name is one shipshape lints when it
+// searches a directory.
+func isDockerfileName(name string) bool {
+	lower := strings.ToLower(name)
+	switch {
+	case lower == "dockerfile", lower == "containerfile":
+		return true
+	case strings.HasPrefix(lower, "dockerfile.") || strings.HasPrefix(lower, "containerfile."):
+		return !strings.HasSuffix(lower, ".dockerignore") && !strings.HasSuffix(lower, ".md")
+	case strings.HasSuffix(lower, ".dockerfile"):
+		return true
+	}
+	return false
+}
+
+// input is one Dockerfile to lint, or the error met while finding or reading it.
+type input struct {
+	name string
+	src  []byte
+	err  error
+}
+
+// collect expands the command-line paths into Dockerfiles: files as given,
+// directories searched recursively, "-" for standard input. Errors are per path.
+func collect(paths []string, stdin io.Reader) []input {
+	var out []input
+	for _, p := range paths {
+		if p == "-" {
+			src, err := readBounded(stdin, "<stdin>")
+			out = append(out, input{name: "<stdin>", src: src, err: err})
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			out = append(out, input{name: p, err: fmt.Errorf("reading %q: %w", p, unwrapPathErr(err))})
+			continue
+		}
+		if !st.IsDir() {
+			out = append(out, readInput(p))
+			continue
+		}
+		var found []string
+		walkErr := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				out = append(out, input{name: path, err: fmt.Errorf("searching %q: %w", path, unwrapPathErr(err))})
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				if path != p && skipDirs[d.Name()] {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() && isDockerfileName(d.Name()) {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if walkErr != nil {
+			out = append(out, input{name: p, err: fmt.Errorf("searching %q: %w", p, walkErr)})
+		}
+		sort.Strings(found)
+		for _, f := range found {
+			out = append(out, readInput(f))
+		}
+	}
+	return out
+}
+
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func readInput(path string) input {
+	f, err := os.Open(path)
+	if err != nil {
+		return input{name: path, err: fmt.Errorf("reading %q: %w", path, unwrapPathErr(err))}
+	}
+	defer f.Close()
+	src, err := readBounded(f, path)
+	return input{name: path, src: src, err: err}
+}
+
+func readBounded(r io.Reader, name string) ([]byte, error) {
+	src, err := io.ReadAll(io.LimitReader(r, maxDockerfileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %q: %w", name, unwrapPathErr(err))
+	}
+	if len(src) > maxDockerfileSize {
+		return nil, fmt.Errorf("reading %q: larger than %d MiB: not a Dockerfile shipshape will lint", name, maxDockerfileSize>>20)
+	}
+	if i := bytes.IndexByte(src[:min(len(src), 8192)], 0); i >= 0 {
+		return nil, fmt.Errorf("reading %q: binary content (a NUL byte at offset %d): not a Dockerfile", name, i)
+	}
+	return src, nil
+}
