@@ -58,10 +58,9 @@ func Parse(name string, src []byte) (*File, []BuildKitCheck, error) {
 		checks = append(checks, BuildKitCheck{Rule: rule, Message: msg, Line: line})
 	}})
 
-	cont := continuationRe(f.Escape)
 	var stage *Stage
 	for _, node := range res.AST.Children {
-		in, err := f.newInstruction(node, cont)
+		in, err := f.newInstruction(node)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -119,9 +118,21 @@ func firstNonSpaceCol(s string) int {
 	return len(s) - len(strings.TrimLeftFunc(s, unicode.IsSpace)) + 1
 }
 
-func continuationRe(esc rune) *regexp.Regexp {
-	e := regexp.QuoteMeta(string(esc))
-	return regexp.MustCompile(`([^` + e + `])` + e + `[ \t]*$|^` + e + `[ \t]*$`)
+// continuation reports whether line ends with the escape token (trailing blanks
+// allowed) that is not itself escaped, as BuildKit's continuation pattern does,
+// and returns the line without it. A byte scan: BuildKit's regexp dominates
+// parse time on long lines and we need not pay for it twice.
+func continuation(line string, esc rune) (string, bool) {
+	t := strings.TrimRight(line, " \t")
+	e := string(esc)
+	if !strings.HasSuffix(t, e) {
+		return line, false
+	}
+	body := t[:len(t)-len(e)]
+	if body != "" && strings.HasSuffix(body, e) {
+		return line, false
+	}
+	return body, true
 }
 
 func isCommentLine(s string) bool {
@@ -149,7 +160,7 @@ func (f *File) scanDirectivesAndComments() {
 
 // newInstruction rebuilds the logical line of node from the raw lines exactly as
 // BuildKit joins them, keeping the position of every byte.
-func (f *File) newInstruction(node *parser.Node, cont *regexp.Regexp) (*Instruction, error) {
+func (f *File) newInstruction(node *parser.Node) (*Instruction, error) {
 	var logical Text
 	line := node.StartLine
 	for first := true; line <= len(f.Lines); line++ {
@@ -161,15 +172,7 @@ func (f *File) newInstruction(node *parser.Node, cont *regexp.Regexp) (*Instruct
 		} else if isCommentLine(raw) || strings.TrimSpace(raw) == "" {
 			continue
 		}
-		more := false
-		if m := cont.FindStringSubmatchIndex(raw); m != nil {
-			more = true
-			end := m[0]
-			if m[2] >= 0 { // keep the character before the escape token
-				end = m[3]
-			}
-			raw = raw[:end]
-		}
+		raw, more := continuation(raw, f.Escape)
 		logical.add(raw, Pos{Line: line, Col: col})
 		first = false
 		if !more {
