@@ -111,6 +111,9 @@ func (f *File) wrapErr(err error) error {
 	if le != nil && le.Unwrap() != nil {
 		msg = le.Unwrap().Error()
 	}
+	if msg == "file with no instructions" {
+		msg = "the file has no instructions (it is empty or only comments): a Dockerfile starts with FROM"
+	}
 	return &Error{File: f.Name, Pos: pos, Msg: msg}
 }
 

@@ -23,6 +23,7 @@ type Pass struct {
 // fileState is shared by every rule run over one file.
 type fileState struct {
 	scripts map[*dockerfile.Instruction]*shellScript
+	shells  map[*dockerfile.Instruction][]string
 }
 
 // Report records a finding of the pass's rule between start and end.
@@ -120,26 +121,37 @@ func (p *Pass) Script(in *dockerfile.Instruction) *shell.Script {
 
 // Shell returns the shell a shell-form instruction runs under (SHELL or /bin/sh -c).
 func (p *Pass) Shell(in *dockerfile.Instruction) []string {
-	sh := []string{"/bin/sh", "-c"}
-	if in.Stage == nil {
+	if p.state.shells == nil {
+		p.state.shells = shellsOf(p.File)
+	}
+	if sh, ok := p.state.shells[in]; ok {
 		return sh
 	}
-	// SHELL is inherited from the base stage too.
-	var chain []*dockerfile.Stage
-	for s := in.Stage; s != nil; s = s.BaseStage {
-		chain = append([]*dockerfile.Stage{s}, chain...)
-	}
-	for _, s := range chain {
+	return defaultShell
+}
+
+var defaultShell = []string{"/bin/sh", "-c"}
+
+// shellsOf computes, in one pass, the shell in force at every instruction; a
+// stage starts with the shell its base stage ended with.
+func shellsOf(f *dockerfile.File) map[*dockerfile.Instruction][]string {
+	out := make(map[*dockerfile.Instruction][]string, len(f.Instructions))
+	final := map[*dockerfile.Stage][]string{}
+	for _, s := range f.Stages {
+		sh := defaultShell
+		if s.BaseStage != nil {
+			sh = final[s.BaseStage]
+		}
+		out[s.From] = sh
 		for _, x := range s.Instructions {
-			if s == in.Stage && x.Index >= in.Index {
-				break
-			}
 			if x.Name == "shell" && len(x.Words) > 0 {
 				sh = x.Words
 			}
+			out[x] = sh
 		}
+		final[s] = sh
 	}
-	return sh
+	return out
 }
 
 // PosixShell reports whether the shell of in is a POSIX shell.

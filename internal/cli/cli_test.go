@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"testing"
 
@@ -17,6 +18,13 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"shipshape": func() {
 			os.Exit(cli.Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
+		// shipshape-code runs shipshape and always succeeds, printing the exit
+		// code on stderr, so that scripts can assert 1 and 2 apart.
+		"shipshape-code": func() {
+			code := cli.Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+			fmt.Fprintf(os.Stderr, "[exit %d]\n", code)
+			os.Exit(0)
 		},
 	})
 }

@@ -99,6 +99,13 @@ func unwrapPathErr(err error) error {
 }
 
 func readInput(path string) input {
+	st, err := os.Stat(path)
+	if err != nil {
+		return input{name: path, err: fmt.Errorf("reading %q: %w", path, unwrapPathErr(err))}
+	}
+	if !st.Mode().IsRegular() {
+		return input{name: path, err: fmt.Errorf("reading %q: not a regular file (%s)", path, st.Mode().Type())}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return input{name: path, err: fmt.Errorf("reading %q: %w", path, unwrapPathErr(err))}
