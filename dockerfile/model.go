@@ -194,3 +194,17 @@ func itoa(i int) string {
 	}
 	return string(b)
 }
+
+// IsBuilder reports whether the stage only feeds other stages: its own content
+// does not reach the final image (what it produces may, through COPY --from).
+func (s *Stage) IsBuilder() bool { return !s.file.Ships(s) }
+
+// CopyFrom resolves the `--from` of a COPY (or ADD) to the earlier stage it names;
+// nil when the instruction has no --from or names an image.
+func (in *Instruction) CopyFrom() *Stage {
+	f, ok := in.Flag("from")
+	if !ok || in.Stage == nil {
+		return nil
+	}
+	return in.Stage.file.StageByRef(f.Value, in.Stage.Index)
+}

@@ -155,3 +155,20 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestCopyFromAndBuilders(t *testing.T) {
+	f := mustParse(t, "FROM golang:1.22 AS build\nFROM build AS test\nFROM alpine:3.19\nCOPY --from=BUILD /a /a\nCOPY --from=nginx:1.25 /etc/nginx /etc/nginx\nCOPY --from=1 /b /b\n")
+	final := f.FinalStage()
+	if c := final.Instructions[0].CopyFrom(); c != f.Stages[0] {
+		t.Errorf("--from=BUILD resolves to %v", c)
+	}
+	if c := final.Instructions[1].CopyFrom(); c != nil {
+		t.Errorf("--from=image must not resolve to a stage")
+	}
+	if c := final.Instructions[2].CopyFrom(); c != f.Stages[1] {
+		t.Errorf("--from=1 must resolve to stage 1")
+	}
+	if !f.Stages[0].IsBuilder() || !f.Stages[1].IsBuilder() || final.IsBuilder() {
+		t.Errorf("builder stages wrong")
+	}
+}
