@@ -1,9 +1,14 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"path"
+	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/shipshape-dev/shipshape/lint"
 )
@@ -31,7 +36,16 @@ type Options struct {
 // Writer renders a report in one format.
 type Writer func(w io.Writer, r *Report, o Options) error
 
-var writers = map[string]Writer{}
+// writers names every format; adding one means adding a line here and a file
+// beside this one, so the list cannot drift from the implementations.
+var writers = map[string]Writer{
+	"checkstyle": writeCheckstyle,
+	"github":     writeGitHub,
+	"gitlab":     writeGitLab,
+	"json":       writeJSON,
+	"sarif":      writeSARIF,
+	"text":       writeText,
+}
 
 // Formats lists the format names, sorted.
 func Formats() []string {
@@ -50,4 +64,34 @@ func Write(w io.Writer, format string, r *Report, o Options) error {
 		return fmt.Errorf("unknown format %q: want one of %v", format, Formats())
 	}
 	return fn(w, r, o)
+}
+
+// counts tallies findings per severity, indexed by lint.Severity; every format
+// summarises with the same numbers.
+func counts(fs []lint.Finding) [lint.None]int {
+	var c [lint.None]int
+	for _, f := range fs {
+		if f.Severity >= 0 && f.Severity < lint.None {
+			c[f.Severity]++
+		}
+	}
+	return c
+}
+
+// slashPath is a file name as CI systems expect it: forward slashes, no "./",
+// so the same report reads alike on Windows and Unix.
+func slashPath(name string) string {
+	p := path.Clean(filepath.ToSlash(name))
+	return strings.TrimPrefix(p, "./")
+}
+
+// fingerprint hashes its parts with a separator that cannot occur in them, so
+// ("ab","c") and ("a","bc") differ.
+func fingerprint(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

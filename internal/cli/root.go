@@ -28,7 +28,7 @@ func Version() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
-	return "devel"
+	return "0.1.0-dev"
 }
 
 // exitError carries an exit code through cobra without printing twice.
