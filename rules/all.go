@@ -7,6 +7,17 @@ import "github.com/shipshape-dev/shipshape/lint"
 func All() []*lint.Rule {
 	return []*lint.Rule{
 		AptUpdateAlone,
+		AptNoInstallRecommends,
+		InstallAssumeYes,
+		AptListsCleanup,
+		ApkNoCache,
+		DnfCacheCleanup,
+		PipNoCacheDir,
+		JSPackageCache,
+		NoUpgrade,
+		PinPackageVersions,
+		PackageCacheMount,
+		SortedPackageList,
 		lint.ParseErrorRule,
 		lint.UnusedIgnoreRule,
 	}

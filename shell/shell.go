@@ -100,6 +100,17 @@ func (w *walker) pos(p syntax.Pos) Pos {
 	return w.m(int(p.Offset()))
 }
 
+// end maps an end offset (one past the last byte) so that it stays on the line of
+// that last byte: the byte after a word may be a continuation on the next line.
+func (w *walker) end(p syntax.Pos) Pos {
+	if !p.IsValid() || p.Offset() == 0 {
+		return w.pos(p)
+	}
+	last := w.m(int(p.Offset()) - 1)
+	last.Col++
+	return last
+}
+
 func (w *walker) stmts(list []*syntax.Stmt, c ctx) {
 	for _, st := range list {
 		w.stmt(st, c)
@@ -158,6 +169,8 @@ func (w *walker) stmt(st *syntax.Stmt, c ctx) {
 		w.stmt(x.Stmt, c)
 	case *syntax.CoprocClause:
 		w.stmt(x.Stmt, c)
+	case *syntax.DeclClause:
+		w.decl(x, st, c)
 	}
 }
 
@@ -181,7 +194,7 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, c ctx) {
 	}
 	cmd := &Command{
 		Pos:         w.pos(st.Pos()),
-		End:         w.pos(st.End()),
+		End:         w.end(st.End()),
 		OnFailure:   c.onFailure,
 		Conditional: c.conditional,
 		Background:  st.Background,
@@ -213,6 +226,35 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, c ctx) {
 			}
 		}
 	}
+}
+
+// decl records `export A=1 B`, `declare`, `local` and `readonly` as commands whose
+// arguments are the assignments as written (quotes removed from literal values).
+func (w *walker) decl(x *syntax.DeclClause, st *syntax.Stmt, c ctx) {
+	cmd := &Command{
+		Name:        x.Variant.Value,
+		Prog:        Word{Value: x.Variant.Value, Literal: true, Pos: w.pos(x.Variant.Pos()), End: w.end(x.Variant.End())},
+		Pos:         w.pos(st.Pos()),
+		End:         w.end(st.End()),
+		OnFailure:   c.onFailure,
+		Conditional: c.conditional,
+		Background:  st.Background,
+		Piped:       c.piped,
+	}
+	for _, a := range x.Args {
+		arg := Word{Literal: true, Pos: w.pos(a.Pos()), End: w.end(a.End())}
+		switch {
+		case a.Name != nil && a.Value != nil:
+			v := w.word(a.Value)
+			arg.Value, arg.Literal = a.Name.Value+"="+v.Value, v.Literal
+		case a.Name != nil && a.Naked:
+			arg.Value = a.Name.Value
+		default:
+			arg.Value, arg.Literal = w.src[a.Pos().Offset():a.End().Offset()], false
+		}
+		cmd.Args = append(cmd.Args, arg)
+	}
+	w.s.Commands = append(w.s.Commands, cmd)
 }
 
 // nested parses the string argument of `sh -c` as a script of its own.
@@ -266,7 +308,7 @@ func (w *walker) word(x *syntax.Word) Word {
 	for _, p := range x.Parts {
 		part(p, false)
 	}
-	return Word{Value: b.String(), Literal: lit, Pos: w.pos(x.Pos()), End: w.pos(x.End())}
+	return Word{Value: b.String(), Literal: lit, Pos: w.pos(x.Pos()), End: w.end(x.End())}
 }
 
 func unescape(s string) string {

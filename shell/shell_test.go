@@ -114,3 +114,38 @@ func TestInstallManagers(t *testing.T) {
 		}
 	}
 }
+
+// A word followed by a continuation ends on its own line.
+func TestWordEndBeforeContinuation(t *testing.T) {
+	// The mapper of a Dockerfile joins "apt-get install \" and "  curl" into one
+	// logical line; simulate that: offsets 0–15 on line 1, 16… on line 2 col 3.
+	src := "apt-get install curl"
+	m := func(off int) Pos {
+		if off < 16 {
+			return Pos{1, 5 + off}
+		}
+		return Pos{2, 3 + off - 16}
+	}
+	s, err := Parse(src, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	install := s.Commands[0].Args[0]
+	if install.End != (Pos{1, 20}) {
+		t.Errorf("install ends at %v, want 1:20", install.End)
+	}
+	if curl := s.Commands[0].Args[1]; curl.Pos != (Pos{2, 3}) || curl.End != (Pos{2, 7}) {
+		t.Errorf("curl at %v–%v", curl.Pos, curl.End)
+	}
+}
+
+func TestExportIsACommand(t *testing.T) {
+	s := parse(t, `export PIP_NO_CACHE_DIR=1 "X=a b" && pip install flask`)
+	if got := names(s); got != "export pip" {
+		t.Fatalf("commands = %q", got)
+	}
+	a := s.Commands[0].Args
+	if len(a) != 2 || a[0].Value != "PIP_NO_CACHE_DIR=1" || !a[0].Literal || a[0].Pos != (Pos{1, 8}) {
+		t.Errorf("args = %+v", a)
+	}
+}
