@@ -149,3 +149,11 @@ func TestExportIsACommand(t *testing.T) {
 		t.Errorf("args = %+v", a)
 	}
 }
+
+func TestSudoWithAssignment(t *testing.T) {
+	s := parse(t, "sudo DEBIAN_FRONTEND=noninteractive apt install -y curl")
+	c := s.Commands[0]
+	if c.Name != "apt" || c.Assigns[0] != "DEBIAN_FRONTEND=noninteractive" || c.Wrappers[0] != "sudo" {
+		t.Errorf("got %+v", c)
+	}
+}

@@ -62,7 +62,7 @@ func peelWrappers(cmd *Command, words []Word) []Word {
 					i++
 				}
 				i++
-			case name == "env" && strings.Contains(v, "="):
+			case (name == "env" || name == "sudo" || name == "doas") && isAssignment(v):
 				cmd.Assigns = append(cmd.Assigns, v)
 				i++
 			default:
@@ -77,4 +77,18 @@ func peelWrappers(cmd *Command, words []Word) []Word {
 		words = words[i:]
 	}
 	return words
+}
+
+// isAssignment reports whether w has the shape NAME=value.
+func isAssignment(w string) bool {
+	name, _, ok := strings.Cut(w, "=")
+	if !ok || name == "" {
+		return false
+	}
+	for i, r := range name {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
