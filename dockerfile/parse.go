@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
@@ -35,12 +36,36 @@ type BuildKitCheck struct {
 var directiveRe = regexp.MustCompile(`^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$`)
 
 // Parse parses src, read from the file called name. It accepts exactly what
-// BuildKit accepts; anything else is returned as an *Error.
+// BuildKit's parser and instruction parser accept, `# check=error=true`
+// included; anything else is returned as an *Error. Checks BuildKit makes only
+// while converting to LLB (stage references, EXPOSE ranges, mount options, …)
+// are not repeated here: rules report the common ones (see oracle_test.go).
 func Parse(name string, src []byte) (*File, []BuildKitCheck, error) {
 	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
 	f := &File{Name: name, Escape: '\\'}
 	text := strings.ReplaceAll(string(src), "\r\n", "\n")
 	f.Lines = strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+
+	// The `# check=` directive configures BuildKit's lint rules; with
+	// error=true their warnings fail the build.
+	checkOpts, _, checkLoc, _ := parser.ParseDirective("check", src)
+	checkAt := []parser.Range{{Start: parser.Position{Line: 1}, End: parser.Position{Line: 1}}}
+	if len(checkLoc) > 0 {
+		checkAt = checkLoc
+	}
+	lintCfg, err := linter.ParseLintOptions(checkOpts)
+	if err != nil {
+		return nil, nil, f.wrapErr(&unlocated{err: fmt.Errorf("failed to parse check options: %w", err), at: checkAt})
+	}
+	var checks []BuildKitCheck
+	lintCfg.Warn = func(rule, _, _, msg string, loc []parser.Range) {
+		line := 0
+		if len(loc) > 0 {
+			line = loc[0].Start.Line
+		}
+		checks = append(checks, BuildKitCheck{Rule: rule, Message: msg, Line: line})
+	}
+	lint := linter.New(lintCfg)
 
 	res, err := parser.Parse(bytes.NewReader(src))
 	if err != nil {
@@ -48,15 +73,11 @@ func Parse(name string, src []byte) (*File, []BuildKitCheck, error) {
 	}
 	f.Escape = res.EscapeToken
 	f.scanDirectivesAndComments()
-
-	var checks []BuildKitCheck
-	lint := linter.New(&linter.Config{Warn: func(rule, _, _, msg string, loc []parser.Range) {
-		line := 0
-		if len(loc) > 0 {
-			line = loc[0].Start.Line
+	for _, w := range res.Warnings {
+		if w.URL == linter.RuleNoEmptyContinuation.URL && w.Location != nil {
+			lint.Run(&linter.RuleNoEmptyContinuation, []parser.Range{*w.Location}, linter.RuleNoEmptyContinuation.Format())
 		}
-		checks = append(checks, BuildKitCheck{Rule: rule, Message: msg, Line: line})
-	}})
+	}
 
 	var stage *Stage
 	for _, node := range res.AST.Children {
@@ -77,8 +98,8 @@ func Parse(name string, src []byte) (*File, []BuildKitCheck, error) {
 		case instructions.Command:
 			in.Command = c
 			if stage == nil {
-				if in.Name != "arg" {
-					return nil, nil, &Error{File: name, Pos: in.Range.Start, Msg: fmt.Sprintf("%s before the first FROM: only ARG may come before FROM", strings.ToUpper(in.Name))}
+				if !strings.EqualFold(node.Value, "arg") {
+					return nil, nil, &Error{File: name, Pos: Pos{Line: node.StartLine, Col: firstNonSpaceCol(f.Line(node.StartLine))}, Msg: fmt.Sprintf("%s before the first FROM: only ARG may come before FROM", strings.ToUpper(node.Value))}
 				}
 				f.MetaArgs = append(f.MetaArgs, in)
 				continue
@@ -94,17 +115,32 @@ func Parse(name string, src []byte) (*File, []BuildKitCheck, error) {
 		}
 		return nil, nil, &Error{File: name, Pos: pos, Msg: "no FROM instruction: a Dockerfile needs at least one stage"}
 	}
+	if err := lint.Error(); err != nil {
+		return nil, nil, f.wrapErr(&unlocated{err: err, at: checkAt})
+	}
 	return f, checks, nil
 }
 
+// wrapErr turns a BuildKit error into an *Error at the line BuildKit reports:
+// the first line of all the locations the error collected on its way up.
 func (f *File) wrapErr(err error) error {
-	pos := Pos{Line: 1, Col: 1}
+	line := 0
 	var le *parser.LocationError
-	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
-		line := le.Locations[0][0].Start.Line
-		if line < 1 {
-			line = 1
+	var un *unlocated
+	if errors.As(err, &le) {
+		for _, loc := range le.Locations {
+			for _, r := range loc {
+				if r.Start.Line > 0 && (line == 0 || r.Start.Line < line) {
+					line = r.Start.Line
+				}
+			}
 		}
+	}
+	if line == 0 && errors.As(err, &un) && len(un.at) > 0 {
+		line = un.at[0].Start.Line
+	}
+	pos := Pos{Line: 1, Col: 1}
+	if line > 0 {
 		pos = Pos{Line: line, Col: firstNonSpaceCol(f.Line(line))}
 	}
 	msg := err.Error()
@@ -184,7 +220,7 @@ func (f *File) newInstruction(node *parser.Node) (*Instruction, error) {
 	}
 	in := &Instruction{Node: node, JSON: node.Attributes["json"]}
 	in.Range = Range{Start: logical.PosAt(0), End: Pos{Line: node.EndLine, Col: len(f.Line(node.EndLine)) + 1}}
-	in.Keyword, in.Flags, in.Args = splitKeywordFlags(&logical, len(node.Flags))
+	in.Keyword, in.Flags, in.Args = splitKeywordFlags(&logical, node.Flags, f.Escape)
 	in.Name = strings.ToLower(in.Keyword)
 	for n := node.Next; n != nil; n = n.Next {
 		in.Words = append(in.Words, n.Value)
@@ -192,7 +228,7 @@ func (f *File) newInstruction(node *parser.Node) (*Instruction, error) {
 	if in.Name == "onbuild" && node.Next != nil && len(node.Next.Children) > 0 {
 		inner := node.Next.Children[0]
 		sub := &Instruction{Node: inner, JSON: inner.Attributes["json"], Range: in.Range}
-		sub.Keyword, sub.Flags, sub.Args = splitKeywordFlags(&in.Args, len(inner.Flags))
+		sub.Keyword, sub.Flags, sub.Args = splitKeywordFlags(&in.Args, inner.Flags, f.Escape)
 		sub.Name = strings.ToLower(sub.Keyword)
 		for n := inner.Next; n != nil; n = n.Next {
 			sub.Words = append(sub.Words, n.Value)
@@ -204,45 +240,61 @@ func (f *File) newInstruction(node *parser.Node) (*Instruction, error) {
 	return in, nil
 }
 
-// splitKeywordFlags splits a logical line into its keyword, its first nflags
-// `--flags`, and the positioned rest.
-func splitKeywordFlags(t *Text, nflags int) (string, []Flag, Text) {
+// splitKeywordFlags splits a logical line into its keyword, its flags (BuildKit's
+// words for them, quotes and escapes processed, are flagWords) and the
+// positioned rest, finding the boundaries as BuildKit's splitCommand and
+// extractBuilderFlags do.
+func splitKeywordFlags(t *Text, flagWords []string, esc rune) (string, []Flag, Text) {
 	s := t.S
+	// BuildKit tests bytes, not runes, with unicode.IsSpace while it looks for
+	// flags, and splits the keyword off at [\t\v\f\r ]+.
+	isSpace := func(c byte) bool { return unicode.IsSpace(rune(c)) }
+	isKeywordSep := func(c byte) bool { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' }
 	i := 0
-	next := func() (int, int) { // the next whitespace-delimited token, honouring quotes
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	ks := i
+	for i < len(s) && !isKeywordSep(s[i]) {
+		i++
+	}
+	keyword := s[ks:i]
+	var flags []Flag
+	for _, w := range flagWords {
+		for i < len(s) && isSpace(s[i]) {
 			i++
 		}
-		start := i
+		fs := i
 		var quote byte
+	word:
 		for ; i < len(s); i++ {
 			c := s[i]
 			switch {
 			case quote != 0 && c == quote:
 				quote = 0
-			case quote == 0 && (c == '"' || c == '\''):
+			case rune(c) == esc && i+1 < len(s):
+				i++
+			case quote != 0:
+			case isSpace(c):
+				break word
+			case c == '"' || c == '\'':
 				quote = c
-			case quote == 0 && (c == ' ' || c == '\t'):
-				return start, i
 			}
 		}
-		return start, i
-	}
-	ks, ke := next()
-	keyword := s[ks:ke]
-	var flags []Flag
-	for n := 0; n < nflags; n++ {
-		fs, fe := next()
-		tok := strings.TrimPrefix(s[fs:fe], "--")
-		name, val, _ := strings.Cut(tok, "=")
+		name, val, _ := strings.Cut(strings.TrimPrefix(w, "--"), "=")
 		flags = append(flags, Flag{
 			Name:  strings.ToLower(name),
-			Value: strings.Trim(val, `"'`),
-			Range: Range{Start: t.PosAt(fs), End: endPos(t, fe)},
+			Value: val,
+			Range: Range{Start: t.PosAt(fs), End: endPos(t, i)},
 		})
 	}
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+	for i < len(s) && isSpace(s[i]) {
 		i++
+	}
+	// A `--` word ends the flags and is dropped.
+	if strings.HasPrefix(s[i:], "--") && (i+2 == len(s) || isSpace(s[i+2])) {
+		for i += 2; i < len(s) && isSpace(s[i]); i++ {
+		}
 	}
 	return keyword, flags, t.Slice(i)
 }
@@ -299,7 +351,7 @@ func (f *File) newStage(in *Instruction, c *instructions.Stage) *Stage {
 	}
 	if strings.Contains(c.BaseName, "$") {
 		lex := bkshell.NewLex(f.Escape)
-		if v, _, err := lex.ProcessWord(c.BaseName, metaEnv(f.MetaArgs)); err == nil {
+		if v, _, err := lex.ProcessWord(quiet(c.BaseName), metaEnv(f.MetaArgs)); err == nil {
 			s.Base = v
 		}
 	}
@@ -335,4 +387,27 @@ func (m metaEnv) Keys() []string {
 		}
 	}
 	return keys
+}
+
+// unlocated is an error BuildKit gives without a line; at is where we put it.
+type unlocated struct {
+	err error
+	at  []parser.Range
+}
+
+func (u *unlocated) Error() string { return u.err.Error() }
+func (u *unlocated) Unwrap() error { return u.err }
+
+// quiet replaces NUL bytes and invalid UTF-8 before a word goes to BuildKit's
+// lexer, whose scanner prints complaints about them to stderr.
+func quiet(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r == 0 {
+			return 1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }

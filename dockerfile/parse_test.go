@@ -172,3 +172,20 @@ func TestCopyFromAndBuilders(t *testing.T) {
 		t.Errorf("builder stages wrong")
 	}
 }
+
+// Keyword and flags split where BuildKit splits them: any of [\t\v\f\r ] after
+// the keyword, and a `--` word ends the flags.
+func TestKeywordAndFlagsSplitLikeBuildKit(t *testing.T) {
+	f := mustParse(t, "FROM alpine\nRUN\f--network=none -- ls\nCOPY --chown=\"app:app\" a /b\n")
+	run := f.Instructions[1]
+	if run.Keyword != "RUN" || len(run.Flags) != 1 || run.Flags[0].Value != "none" {
+		t.Fatalf("run = %q %+v", run.Keyword, run.Flags)
+	}
+	if run.Args.S != "ls" || run.Args.PosAt(0) != (Pos{2, 23}) {
+		t.Errorf("args %q at %v, want ls at 2:23", run.Args.S, run.Args.PosAt(0))
+	}
+	cp := f.Instructions[2]
+	if fl := cp.Flags[0]; fl.Value != "app:app" || fl.Range.Start != (Pos{3, 6}) || fl.Range.End != (Pos{3, 23}) {
+		t.Errorf("chown flag = %+v", fl)
+	}
+}

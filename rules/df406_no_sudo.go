@@ -25,7 +25,7 @@ var NoSudo = &lint.Rule{
 	Check: func(p *lint.Pass) {
 		p.Scripts(func(in *dockerfile.Instruction, s *shell.Script) {
 			for _, c := range s.Commands {
-				if hasWrapper(c, "sudo") {
+				if hasWrapper(c, "sudo") && sudoAvoidable(p, in) {
 					start, end := wrapperRange(p, c, "sudo")
 					p.Report(start, end, sudoMessage(in, c))
 				}
@@ -88,6 +88,25 @@ func wrapperRange(p *lint.Pass, c *shell.Command, name string) (dockerfile.Pos, 
 	return start, end
 }
 
+// sudoAvoidable reports whether we know who the RUN runs as: a USER set in the
+// file, or a base known to start as root. On any other base the image's own USER
+// may be unprivileged and sudo the only way up, so nothing is said.
+func sudoAvoidable(p *lint.Pass, in *dockerfile.Instruction) bool {
+	if in.Stage == nil {
+		return false
+	}
+	for _, x := range chainInstructions(in.Stage) {
+		if x.Stage == in.Stage && x.Index >= in.Index {
+			break
+		}
+		if x.Name == "user" {
+			return true
+		}
+	}
+	first := stageChain(in.Stage)[0]
+	return baseResolved(p.File, first) && knownRoot(first.Base, rootImages)
+}
+
 // sudoMessage tells what to do instead, from the user the RUN runs as.
 func sudoMessage(in *dockerfile.Instruction, c *shell.Command) string {
 	what := "`sudo " + c.Name + "`"
@@ -107,7 +126,7 @@ func sudoMessage(in *dockerfile.Instruction, c *shell.Command) string {
 	}
 	switch {
 	case user == "" || userIsRoot(user):
-		return what + ": this RUN already runs as root (unless the base image sets a USER), so sudo only makes the image " +
+		return what + ": this RUN already runs as root, so sudo only makes the image " +
 			"carry the sudo package; drop it, and step down at run time with gosu or su-exec"
 	default:
 		return what + ": this RUN runs as `" + user + "`; instead of shipping sudo and a sudoers entry, put `USER root` " +
