@@ -28,7 +28,7 @@ var AptUpdateAlone = &lint.Rule{
 			if !isIndexRefresh(m, c) || c.OnFailure {
 				continue
 			}
-			if installsAfter(s, m, c.Index) {
+			if mayUseIndexAfter(s, m, c.Index) {
 				continue
 			}
 			p.ReportCommand(c, "`"+c.Name+" "+refreshVerb(m)+"` runs in a RUN that installs nothing with "+c.Name+
@@ -65,19 +65,31 @@ func isIndexRefresh(m shell.Manager, c *shell.Command) bool {
 	return false
 }
 
-// installsAfter reports whether the script installs with manager m after command i.
-func installsAfter(s *shell.Script, m shell.Manager, i int) bool {
+// mayUseIndexAfter reports whether a command after command i of the script may
+// read the package index: an install or upgrade by the same manager, or any
+// command we cannot vouch for (a script, make, xargs …). Only commands known not
+// to touch the index leave the refresh alone in its RUN.
+func mayUseIndexAfter(s *shell.Script, m shell.Manager, i int) bool {
 	for _, c := range s.Commands[i+1:] {
 		if c.OnFailure {
 			continue
 		}
-		if in, ok := shell.InstallOf(c); ok && in.Manager == m {
+		if mm, _ := shell.ManagerOf(c); mm == m {
+			switch c.Subcommand("-o", "-c") {
+			case "update", "clean", "autoclean", "cache":
+				continue
+			}
 			return true
 		}
-		// `apt-get upgrade`/`dist-upgrade` also consume the index.
-		if mm, _ := shell.ManagerOf(c); mm == m && (c.Subcommand() == "upgrade" || c.Subcommand() == "dist-upgrade" || c.Subcommand() == "full-upgrade") {
+		if !indexFree[c.Name] {
 			return true
 		}
 	}
 	return false
+}
+
+// indexFree commands never read a package index.
+var indexFree = map[string]bool{
+	"rm": true, "echo": true, "printf": true, "true": true, ":": true, "set": true, "export": true,
+	"mkdir": true, "ln": true, "touch": true, "chmod": true, "chown": true, "ls": true, "cat": true,
 }

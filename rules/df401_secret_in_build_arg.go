@@ -47,7 +47,9 @@ var SecretInBuildArg = &lint.Rule{
 					"pass it as a secret instead: `"+use+"` with `docker build --secret id="+id+",env="+kv.Key+"`")
 				continue
 			}
-			if !kv.Expands && notASecretValue(kv.Value) {
+			// A literal value is hardcoded-secret's (DF403) finding; here only
+			// values that carry a build argument or variable into the config.
+			if !kv.Expands {
 				continue
 			}
 			p.Report(kv.KeyStart, kv.KeyEnd, "`ENV "+kv.Key+"` puts a secret in the image config: `docker inspect` shows it to anyone "+
