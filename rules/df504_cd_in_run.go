@@ -79,15 +79,9 @@ func hyLeadingCommand(run *dockerfile.Instruction, s *shell.Script) *shell.Comma
 	case len(run.Heredocs) > 0:
 		return nil
 	}
-	tops, err := shell.TopLevel(text.S, func(off int) shell.Pos { return shell.Pos(text.PosAt(off)) })
-	if err != nil {
-		return nil
-	}
-	if len(tops) == 0 {
-		return nil
-	}
+	start := text.PosAt(0)
 	for _, c := range s.Commands {
-		if c.Pos == tops[0] {
+		if c.TopLevel && !dockerfile.Pos(c.Pos).Before(start) {
 			return c
 		}
 	}

@@ -131,15 +131,19 @@ func InstallOf(c *Command) (*Install, bool) {
 	return in, true
 }
 
-// Installs lists the install commands of a script.
+// Installs lists the install commands of a script. Many rules ask, so the
+// answer is kept; a Script is read by one goroutine at a time.
 func (s *Script) Installs() []*Install {
-	var out []*Install
+	if s.installsRead {
+		return s.installs
+	}
 	for _, c := range s.Commands {
 		if in, ok := InstallOf(c); ok {
-			out = append(out, in)
+			s.installs = append(s.installs, in)
 		}
 	}
-	return out
+	s.installsRead = true
+	return s.installs
 }
 
 // OptionsHave reports whether the options after the verb include one of flags

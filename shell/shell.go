@@ -24,6 +24,9 @@ type Script struct {
 	Commands []*Command
 	// Pipes are the positions of `|` operators.
 	Pipes []Pos
+
+	installs     []*Install
+	installsRead bool
 }
 
 // Command is one simple command after wrappers (sudo, env, nice, …) are peeled off.
@@ -40,7 +43,11 @@ type Command struct {
 	Conditional bool
 	Background  bool
 	Piped       bool
-	Index       int // position in Script.Commands
+	// TopLevel is set when the shell itself runs the command in sequence: not in a
+	// subshell, pipeline, conditional, loop, function, $(…), `sh -c` string, after
+	// `||` or in the background; a `cd` here moves the commands that follow.
+	TopLevel bool
+	Index    int // position in Script.Commands
 }
 
 // Word is one shell word with its value (quotes removed) and place.
@@ -83,7 +90,7 @@ func (s *Script) parse(src string, m Mapper, depth int) error {
 var parsers = sync.Pool{New: func() any { return syntax.NewParser(syntax.Variant(syntax.LangBash)) }}
 
 type ctx struct {
-	onFailure, conditional, piped bool
+	onFailure, conditional, piped, nested bool
 }
 
 type walker struct {
@@ -121,6 +128,9 @@ func (w *walker) stmt(st *syntax.Stmt, c ctx) {
 	if st == nil {
 		return
 	}
+	if st.Background || st.Coprocess {
+		c.nested = true
+	}
 	switch x := st.Cmd.(type) {
 	case *syntax.CallExpr:
 		w.call(x, st, c)
@@ -128,11 +138,11 @@ func (w *walker) stmt(st *syntax.Stmt, c ctx) {
 		switch x.Op {
 		case syntax.OrStmt:
 			w.stmt(x.X, c)
-			c.onFailure, c.conditional = true, true
+			c.onFailure, c.conditional, c.nested = true, true, true
 			w.stmt(x.Y, c)
 		case syntax.Pipe, syntax.PipeAll:
 			w.s.Pipes = append(w.s.Pipes, w.pos(x.OpPos))
-			c.piped = true
+			c.piped, c.nested = true, true
 			w.stmt(x.X, c)
 			w.stmt(x.Y, c)
 		default:
@@ -140,10 +150,12 @@ func (w *walker) stmt(st *syntax.Stmt, c ctx) {
 			w.stmt(x.Y, c)
 		}
 	case *syntax.Subshell:
+		c.nested = true
 		w.stmts(x.Stmts, c)
 	case *syntax.Block:
 		w.stmts(x.Stmts, c)
 	case *syntax.IfClause:
+		c.nested = true
 		w.stmts(x.Cond, c)
 		c.conditional = true
 		for e := x; e != nil; e = e.Else {
@@ -153,21 +165,24 @@ func (w *walker) stmt(st *syntax.Stmt, c ctx) {
 			w.stmts(e.Then, c)
 		}
 	case *syntax.WhileClause:
+		c.nested = true
 		w.stmts(x.Cond, c)
 		c.conditional = true
 		w.stmts(x.Do, c)
 	case *syntax.ForClause:
+		c.nested = true
 		w.stmts(x.Do, c)
 	case *syntax.CaseClause:
-		c.conditional = true
+		c.conditional, c.nested = true, true
 		for _, it := range x.Items {
 			w.stmts(it.Stmts, c)
 		}
 	case *syntax.FuncDecl:
-		w.stmt(x.Body, ctx{conditional: true})
+		w.stmt(x.Body, ctx{conditional: true, nested: true})
 	case *syntax.TimeClause:
 		w.stmt(x.Stmt, c)
 	case *syntax.CoprocClause:
+		c.nested = true
 		w.stmt(x.Stmt, c)
 	case *syntax.DeclClause:
 		w.decl(x, st, c)
@@ -179,7 +194,9 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, c ctx) {
 	for _, a := range x.Args {
 		syntax.Walk(a, func(n syntax.Node) bool {
 			if cs, ok := n.(*syntax.CmdSubst); ok {
-				w.stmts(cs.Stmts, c)
+				inner := c
+				inner.nested = true
+				w.stmts(cs.Stmts, inner)
 				return false
 			}
 			return true
@@ -199,6 +216,7 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, c ctx) {
 		Conditional: c.conditional,
 		Background:  st.Background,
 		Piped:       c.piped,
+		TopLevel:    !c.nested,
 	}
 	for _, as := range x.Assigns {
 		cmd.Assigns = append(cmd.Assigns, w.src[as.Pos().Offset():as.End().Offset()])
@@ -240,6 +258,7 @@ func (w *walker) decl(x *syntax.DeclClause, st *syntax.Stmt, c ctx) {
 		Conditional: c.conditional,
 		Background:  st.Background,
 		Piped:       c.piped,
+		TopLevel:    !c.nested,
 	}
 	for _, a := range x.Args {
 		arg := Word{Literal: true, Pos: w.pos(a.Pos()), End: w.end(a.End())}
@@ -277,6 +296,7 @@ func (w *walker) nested(word *syntax.Word, c ctx) {
 		ic.OnFailure = ic.OnFailure || c.onFailure
 		ic.Conditional = ic.Conditional || c.conditional
 		ic.Wrappers = append([]string{"sh -c"}, ic.Wrappers...)
+		ic.TopLevel = false
 		w.s.Commands = append(w.s.Commands, ic)
 	}
 	w.s.Pipes = append(w.s.Pipes, inner.Pipes...)
