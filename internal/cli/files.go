@@ -18,6 +18,11 @@ const maxDockerfileSize = 32 << 20
 // skipDirs are never searched for Dockerfiles.
 var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true, ".hg": true, ".svn": true}
 
+// notDockerfiles are suffixes of files named like Dockerfiles that are not: ignore
+// files, docs, and templates a generator turns into Dockerfiles (they do not parse
+// until rendered; name one explicitly to lint it anyway).
+var notDockerfiles = []string{".dockerignore", ".md", ".tmpl", ".template", ".tpl", ".j2", ".jinja", ".jinja2", ".erb", ".in"}
+
 // isDockerfileName reports whether a file name is one shipshape lints when it
 // searches a directory.
 func isDockerfileName(name string) bool {
@@ -26,7 +31,12 @@ func isDockerfileName(name string) bool {
 	case lower == "dockerfile", lower == "containerfile":
 		return true
 	case strings.HasPrefix(lower, "dockerfile.") || strings.HasPrefix(lower, "containerfile."):
-		return !strings.HasSuffix(lower, ".dockerignore") && !strings.HasSuffix(lower, ".md")
+		for _, ext := range notDockerfiles {
+			if strings.HasSuffix(lower, ext) {
+				return false
+			}
+		}
+		return true
 	case strings.HasSuffix(lower, ".dockerfile"):
 		return true
 	}

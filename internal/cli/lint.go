@@ -120,6 +120,10 @@ func runLint(e *env, fl lintFlags, args []string) error {
 			}
 		}
 		rep.Findings = append(rep.Findings, res.Findings...)
+		// Only the text format shows code frames; keep no sources otherwise.
+		if fl.format != "text" || len(res.Findings) == 0 {
+			continue
+		}
 		if res.File != nil {
 			rep.Sources[in.name] = res.File.Lines
 		} else {
