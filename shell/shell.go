@@ -209,15 +209,7 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, c ctx) {
 	for i, a := range x.Args {
 		words[i] = w.word(a)
 	}
-	cmd := &Command{
-		Pos:         w.pos(st.Pos()),
-		End:         w.end(st.End()),
-		OnFailure:   c.onFailure,
-		Conditional: c.conditional,
-		Background:  st.Background,
-		Piped:       c.piped,
-		TopLevel:    !c.nested,
-	}
+	cmd := w.newCommand(st, c)
 	for _, as := range x.Assigns {
 		cmd.Assigns = append(cmd.Assigns, w.src[as.Pos().Offset():as.End().Offset()])
 	}
@@ -246,12 +238,9 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, c ctx) {
 	}
 }
 
-// decl records `export A=1 B`, `declare`, `local` and `readonly` as commands whose
-// arguments are the assignments as written (quotes removed from literal values).
-func (w *walker) decl(x *syntax.DeclClause, st *syntax.Stmt, c ctx) {
-	cmd := &Command{
-		Name:        x.Variant.Value,
-		Prog:        Word{Value: x.Variant.Value, Literal: true, Pos: w.pos(x.Variant.Pos()), End: w.end(x.Variant.End())},
+// newCommand is a command at statement st in context c, its words still to come.
+func (w *walker) newCommand(st *syntax.Stmt, c ctx) *Command {
+	return &Command{
 		Pos:         w.pos(st.Pos()),
 		End:         w.end(st.End()),
 		OnFailure:   c.onFailure,
@@ -260,6 +249,14 @@ func (w *walker) decl(x *syntax.DeclClause, st *syntax.Stmt, c ctx) {
 		Piped:       c.piped,
 		TopLevel:    !c.nested,
 	}
+}
+
+// decl records `export A=1 B`, `declare`, `local` and `readonly` as commands whose
+// arguments are the assignments as written (quotes removed from literal values).
+func (w *walker) decl(x *syntax.DeclClause, st *syntax.Stmt, c ctx) {
+	cmd := w.newCommand(st, c)
+	cmd.Name = x.Variant.Value
+	cmd.Prog = Word{Value: x.Variant.Value, Literal: true, Pos: w.pos(x.Variant.Pos()), End: w.end(x.Variant.End())}
 	for _, a := range x.Args {
 		arg := Word{Literal: true, Pos: w.pos(a.Pos()), End: w.end(a.End())}
 		switch {
