@@ -45,13 +45,15 @@ func isDockerfileName(name string) bool {
 
 // input is one Dockerfile to lint, or the error met while finding or reading it.
 type input struct {
-	name string
-	src  []byte
-	err  error
+	name   string
+	src    []byte
+	err    error
+	unread bool // a file to read: the lint workers read in parallel
 }
 
 // collect expands the command-line paths into Dockerfiles: files as given,
-// directories searched recursively, "-" for standard input. Errors are per path.
+// directories searched recursively, "-" for standard input (read here). Errors are
+// per path; files are left unread for the workers.
 func collect(paths []string, stdin io.Reader) []input {
 	var out []input
 	for _, p := range paths {
@@ -66,7 +68,7 @@ func collect(paths []string, stdin io.Reader) []input {
 			continue
 		}
 		if !st.IsDir() {
-			out = append(out, readInput(p))
+			out = append(out, input{name: p, unread: true})
 			continue
 		}
 		var found []string
@@ -94,7 +96,7 @@ func collect(paths []string, stdin io.Reader) []input {
 		}
 		sort.Strings(found)
 		for _, f := range found {
-			out = append(out, readInput(f))
+			out = append(out, input{name: f, unread: true})
 		}
 	}
 	return out

@@ -84,6 +84,9 @@ func runLint(e *env, fl lintFlags, args []string) error {
 		go func() {
 			defer wg.Done()
 			for i := range work {
+				if inputs[i].unread {
+					inputs[i] = readInput(inputs[i].name)
+				}
 				in := inputs[i]
 				if in.err != nil {
 					continue
