@@ -11,6 +11,7 @@ import (
 func TestDependencyRules(t *testing.T) {
 	allowed := map[string][]string{
 		"dockerfile": {},
+		"buildctx":   {},
 		"shell":      {},
 		"lint":       {"dockerfile", "shell"},
 		"rules":      {"lint", "dockerfile", "shell"},
@@ -48,7 +49,7 @@ func TestDependencyRules(t *testing.T) {
 
 // TestLibrariesDoNotPrint: library code returns values; only the CLI writes.
 func TestLibrariesDoNotPrint(t *testing.T) {
-	out, _ := exec.Command("sh", "-c", `grep -rnE 'fmt\.Print|os\.Stdout|os\.Stderr|os\.Exit|log\.Print' --include='*.go' dockerfile shell lint rules report | grep -v _test.go`).Output()
+	out, _ := exec.Command("sh", "-c", `grep -rnE 'fmt\.Print|os\.Stdout|os\.Stderr|os\.Exit|log\.Print' --include='*.go' dockerfile shell lint rules report buildctx | grep -v _test.go`).Output()
 	if len(out) > 0 {
 		t.Errorf("library packages print or exit:\n%s", out)
 	}
