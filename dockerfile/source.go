@@ -47,13 +47,6 @@ func (t *Text) add(s string, p Pos) {
 	t.S += s
 }
 
-// addRaw appends s that has no place in the Dockerfile (a synthetic separator);
-// it maps to the position of the byte before it.
-func (t *Text) addRaw(s string) {
-	p := t.PosAt(len(t.S))
-	t.add(s, p)
-}
-
 // PosAt maps a byte offset of t.S back to the Dockerfile.
 func (t *Text) PosAt(off int) Pos {
 	if len(t.segs) == 0 {

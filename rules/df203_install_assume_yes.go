@@ -36,7 +36,7 @@ var InstallAssumeYes = &lint.Rule{
 			}
 			msg = "`" + c.Name + " " + i.Verb + "` without `-y` asks \"Do you want to continue? [Y/n]\"; `docker build` has " +
 				"no terminal to answer, so the install aborts whenever it pulls in an extra package; add `-y`"
-			if inEnv(in, c, "DEBIAN_FRONTEND") {
+			if inEnv(in, p.Script(in), c, "DEBIAN_FRONTEND") {
 				msg += " (DEBIAN_FRONTEND=noninteractive only silences debconf, not this prompt)"
 			}
 		case shell.Dnf:

@@ -26,7 +26,7 @@ var PipNoCacheDir = &lint.Rule{
 			return
 		}
 		// --cache-dir and PIP_CACHE_DIR move the cache somewhere we cannot follow.
-		if c.HasFlag("no-cache-dir", "cache-dir") || inEnv(in, c, "PIP_NO_CACHE_DIR", "PIP_CACHE_DIR") {
+		if c.HasFlag("no-cache-dir", "cache-dir") || inEnv(in, s, c, "PIP_NO_CACHE_DIR", "PIP_CACHE_DIR") {
 			return
 		}
 		if cacheMountCovers(in, "~/.cache/pip") || cleanedAfter(s, c, removesPipCache) != nil {

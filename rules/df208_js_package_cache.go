@@ -75,7 +75,7 @@ var jsCaches = map[shell.Manager]*jsCache{
 		},
 		mounted: func(t string) bool { return pathCovers(t, "~/.npm/_cacache") || strings.Contains(t, "npm") },
 		elsewhere: func(in *dockerfile.Instruction, s *shell.Script, i *shell.Install) bool {
-			return i.Cmd.HasFlag("cache", "offline") || inEnv(in, i.Cmd, "npm_config_cache", "NPM_CONFIG_CACHE")
+			return i.Cmd.HasFlag("cache", "offline") || inEnv(in, s, i.Cmd, "npm_config_cache", "NPM_CONFIG_CACHE")
 		},
 	},
 	shell.Yarn: {
@@ -95,7 +95,7 @@ var jsCaches = map[shell.Manager]*jsCache{
 		},
 		mounted: func(t string) bool { return strings.Contains(t, "yarn") || strings.HasSuffix(t, "/.cache") },
 		elsewhere: func(in *dockerfile.Instruction, s *shell.Script, i *shell.Install) bool {
-			return i.Cmd.HasFlag("cache-folder", "offline") || inEnv(in, i.Cmd, "YARN_CACHE_FOLDER")
+			return i.Cmd.HasFlag("cache-folder", "offline") || inEnv(in, s, i.Cmd, "YARN_CACHE_FOLDER")
 		},
 	},
 	shell.Pnpm: {
@@ -117,7 +117,7 @@ var jsCaches = map[shell.Manager]*jsCache{
 		},
 		mounted: func(t string) bool { return strings.Contains(t, "pnpm") },
 		elsewhere: func(in *dockerfile.Instruction, s *shell.Script, i *shell.Install) bool {
-			return i.Cmd.HasFlag("store-dir", "offline") || inEnv(in, i.Cmd, "npm_config_store_dir", "PNPM_STORE_DIR")
+			return i.Cmd.HasFlag("store-dir", "offline") || inEnv(in, s, i.Cmd, "npm_config_store_dir", "PNPM_STORE_DIR")
 		},
 	},
 }

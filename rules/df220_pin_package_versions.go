@@ -63,7 +63,7 @@ func pinnedOtherwise(in *dockerfile.Instruction, s *shell.Script, i *shell.Insta
 	c := i.Cmd
 	switch i.Manager {
 	case shell.Pip:
-		return c.HasFlag("c", "constraint") || inEnv(in, c, "PIP_CONSTRAINT")
+		return c.HasFlag("c", "constraint") || inEnv(in, s, c, "PIP_CONSTRAINT")
 	case shell.Gem:
 		return c.HasFlag("v", "version")
 	case shell.Zypper:

@@ -256,8 +256,8 @@ func envInForce(in *dockerfile.Instruction, key string) (string, bool) {
 }
 
 // assignedFor reports whether the command's own assignments (`A=1 cmd`,
-// `env A=1 cmd`) or an `export` in the same RUN set one of the variables keys.
-func assignedFor(in *dockerfile.Instruction, c *shell.Command, keys ...string) bool {
+// `env A=1 cmd`) or an `export` / `declare -x` in the same RUN set one of keys.
+func assignedFor(s *shell.Script, c *shell.Command, keys ...string) bool {
 	is := func(name string) bool {
 		for _, key := range keys {
 			if name == key {
@@ -271,17 +271,25 @@ func assignedFor(in *dockerfile.Instruction, c *shell.Command, keys ...string) b
 			return true
 		}
 	}
-	run := runInstruction(in)
-	if run.JSON {
+	if s == nil {
 		return false
 	}
-	srcs := []string{run.Args.S}
-	for _, h := range run.Heredocs {
-		srcs = append(srcs, h.Content)
-	}
-	for _, src := range srcs {
-		for _, name := range shell.ExportedVars(src) {
-			if is(name) {
+	for _, d := range s.Commands {
+		if !d.Is("export", "declare", "typeset") {
+			continue
+		}
+		exports := d.Name == "export"
+		var names []string
+		for _, a := range d.Args {
+			if strings.HasPrefix(a.Value, "-") {
+				exports = exports || strings.Contains(a.Value, "x")
+				continue
+			}
+			name, _, _ := strings.Cut(a.Value, "=")
+			names = append(names, name)
+		}
+		for _, n := range names {
+			if exports && is(n) {
 				return true
 			}
 		}
@@ -291,13 +299,13 @@ func assignedFor(in *dockerfile.Instruction, c *shell.Command, keys ...string) b
 
 // inEnv reports whether ENV, ARG, the command's own assignments or an
 // `export` in the RUN set one of keys.
-func inEnv(in *dockerfile.Instruction, c *shell.Command, keys ...string) bool {
+func inEnv(in *dockerfile.Instruction, s *shell.Script, c *shell.Command, keys ...string) bool {
 	for _, k := range keys {
 		if _, ok := envInForce(in, k); ok {
 			return true
 		}
 	}
-	return assignedFor(in, c, keys...)
+	return assignedFor(s, c, keys...)
 }
 
 // configuredBefore reports whether the image may carry a setting before in runs:

@@ -157,27 +157,3 @@ func TestSudoWithAssignment(t *testing.T) {
 		t.Errorf("got %+v", c)
 	}
 }
-
-// TopLevel on Command agrees with the TopLevel function.
-func TestTopLevelFlag(t *testing.T) {
-	src := "set -e; (cd /a && make) && cd /b; x | y || z; if true; then w; fi; v & echo $(u) && { q; }"
-	s := parse(t, src)
-	tops, err := TopLevel(src, lineMapper(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []Pos
-	for _, c := range s.Commands {
-		if c.TopLevel {
-			got = append(got, c.Pos)
-		}
-	}
-	if len(got) != len(tops) {
-		t.Fatalf("flagged %v, TopLevel %v", got, tops)
-	}
-	for i := range got {
-		if got[i] != tops[i] {
-			t.Errorf("flagged %v, TopLevel %v", got, tops)
-		}
-	}
-}
