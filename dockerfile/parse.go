@@ -200,7 +200,7 @@ func (f *File) scanDirectivesAndComments() {
 // newInstruction rebuilds the logical line of node from the raw lines exactly as
 // BuildKit joins them, keeping the position of every byte.
 func (f *File) newInstruction(node *parser.Node) (*Instruction, error) {
-	var logical Text
+	var tb textBuilder
 	line := node.StartLine
 	for first := true; line <= len(f.Lines); line++ {
 		raw := strings.TrimRight(f.Line(line), "\r")
@@ -212,12 +212,13 @@ func (f *File) newInstruction(node *parser.Node) (*Instruction, error) {
 			continue
 		}
 		raw, more := continuation(raw, f.Escape)
-		logical.add(raw, Pos{Line: line, Col: col})
+		tb.add(raw, Pos{Line: line, Col: col})
 		first = false
 		if !more {
 			break
 		}
 	}
+	logical := tb.text()
 	in := &Instruction{Node: node, JSON: node.Attributes["json"]}
 	in.Range = Range{Start: logical.PosAt(0), End: Pos{Line: node.EndLine, Col: len(f.Line(node.EndLine)) + 1}}
 	in.Keyword, in.Flags, in.Args = splitKeywordFlags(&logical, node.Flags, f.Escape)
@@ -320,6 +321,7 @@ func (f *File) attachHeredocs(in *Instruction, node *parser.Node, line int) {
 			hd.Start = in.Args.PosAt(marker + k)
 			marker += k + 2
 		}
+		var body textBuilder
 		for ; line <= len(f.Lines); line++ {
 			raw := strings.TrimRight(f.Line(line), "\r")
 			term := raw
@@ -330,8 +332,10 @@ func (f *File) attachHeredocs(in *Instruction, node *parser.Node, line int) {
 				line++
 				break
 			}
-			hd.Body.add(raw+"\n", Pos{Line: line, Col: 1})
+			body.add(raw, Pos{Line: line, Col: 1})
+			body.add("\n", Pos{Line: line, Col: len(raw) + 1})
 		}
+		hd.Body = body.text()
 		in.Heredocs = append(in.Heredocs, hd)
 	}
 	if in.OnBuild != nil {

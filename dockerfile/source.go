@@ -3,6 +3,7 @@ package dockerfile
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Pos is a 1-based line and byte column in the Dockerfile.
@@ -38,7 +39,9 @@ type segment struct {
 	pos Pos
 }
 
-// add appends s, whose first byte sits at p in the Dockerfile.
+// add appends s, whose first byte sits at p in the Dockerfile. For one piece
+// only: building a Text piece by piece goes through textBuilder, which does not
+// copy the string on every append.
 func (t *Text) add(s string, p Pos) {
 	if s == "" {
 		return
@@ -46,6 +49,22 @@ func (t *Text) add(s string, p Pos) {
 	t.segs = append(t.segs, segment{off: len(t.S), pos: p})
 	t.S += s
 }
+
+// textBuilder assembles a Text from many pieces in linear time.
+type textBuilder struct {
+	b    strings.Builder
+	segs []segment
+}
+
+func (tb *textBuilder) add(s string, p Pos) {
+	if s == "" {
+		return
+	}
+	tb.segs = append(tb.segs, segment{off: tb.b.Len(), pos: p})
+	tb.b.WriteString(s)
+}
+
+func (tb *textBuilder) text() Text { return Text{S: tb.b.String(), segs: tb.segs} }
 
 // PosAt maps a byte offset of t.S back to the Dockerfile.
 func (t *Text) PosAt(off int) Pos {
