@@ -10,24 +10,20 @@ import (
 // the linter again finds what is left.
 func ApplyFixes(src []byte, fs []Finding) ([]byte, int) {
 	lines := strings.SplitAfter(string(src), "\n")
+	starts := make([]int, len(lines)+1) // byte offset of each line, computed once
+	for i, l := range lines {
+		starts[i+1] = starts[i] + len(l)
+	}
 	offset := func(line, col int) int {
 		if line < 1 {
 			return 0
 		}
-		off := 0
-		for i := 0; i < line-1 && i < len(lines); i++ {
-			off += len(lines[i])
+		if line > len(lines) {
+			return len(src)
 		}
-		if line-1 < len(lines) {
-			l := strings.TrimRight(lines[line-1], "\r\n")
-			if col-1 > len(l) {
-				col = len(l) + 1
-			}
-		}
-		if col < 1 {
-			col = 1
-		}
-		return off + col - 1
+		l := strings.TrimRight(lines[line-1], "\r\n")
+		col = max(1, min(col, len(l)+1))
+		return starts[line-1] + col - 1
 	}
 	type span struct {
 		from, to int
