@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/shipshape-dev/shipshape/buildctx"
 	"github.com/shipshape-dev/shipshape/dockerfile"
 )
 
@@ -19,6 +20,9 @@ func globMatch(pattern, s string) bool {
 type Linter struct {
 	Rules  []*Rule
 	Config *Config // nil means defaults
+	// Context, when set, is the build context of the Dockerfiles linted; rules
+	// that compare the Dockerfile with its context read it from Pass.Context.
+	Context *buildctx.Context
 }
 
 // Result is what linting one file gives.
@@ -56,7 +60,7 @@ func (l *Linter) Lint(name string, src []byte) Result {
 		if r.Check == nil || !eff.Enabled(r) {
 			continue
 		}
-		p := &Pass{File: f, Rule: r, opts: eff.Options(r), state: state, trusted: cfg.TrustedRegistries}
+		p := &Pass{File: f, Rule: r, Context: l.Context, opts: eff.Options(r), state: state, trusted: cfg.TrustedRegistries}
 		for _, fd := range runRule(p) {
 			fd.Severity = eff.Severity(r, fd.Severity)
 			out = append(out, fd)

@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/shipshape-dev/shipshape/buildctx"
 	"github.com/shipshape-dev/shipshape/dockerfile"
 	"github.com/shipshape-dev/shipshape/shell"
 )
@@ -13,6 +14,9 @@ import (
 type Pass struct {
 	File *dockerfile.File
 	Rule *Rule
+	// Context is the build context the Dockerfile is built with; nil when
+	// linting without one. Context-aware rules do nothing when it is nil.
+	Context *buildctx.Context
 
 	opts     map[string]any
 	state    *fileState
