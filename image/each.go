@@ -1,0 +1,36 @@
+package image
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// eachParallel opens layers independently, parallel at a time, and reads each
+// to its end so its digests are checked even when fn stops early.
+func eachParallel(ctx context.Context, layers []*Layer, parallel int, fn func(l *Layer, r io.Reader) error) error {
+	if parallel < 1 {
+		parallel = 1
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallel)
+	for _, l := range layers {
+		g.Go(func() error {
+			rc, err := l.Open(ctx)
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			if err := fn(l, rc); err != nil {
+				return err
+			}
+			if _, err := io.Copy(io.Discard, rc); err != nil {
+				return fmt.Errorf("layer %d (%s): %w", l.Index, l.Digest, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
