@@ -15,7 +15,10 @@ func TestDependencyRules(t *testing.T) {
 		"shell":      {},
 		"lint":       {"dockerfile", "shell", "buildctx"},
 		"rules":      {"lint", "dockerfile", "shell", "buildctx"},
-		"report":     {"lint", "dockerfile", "shell", "buildctx"}, // through lint
+		"report":     {"lint", "dockerfile", "shell", "buildctx", "analyze", "layers", "image"}, // through lint and analyze
+		"image":      {},
+		"layers":     {"image"},
+		"analyze":    {"layers", "image", "dockerfile"},
 	}
 	const mod = "github.com/shipshape-dev/shipshape/"
 	for pkg, may := range allowed {
@@ -49,7 +52,7 @@ func TestDependencyRules(t *testing.T) {
 
 // TestLibrariesDoNotPrint: library code returns values; only the CLI writes.
 func TestLibrariesDoNotPrint(t *testing.T) {
-	out, _ := exec.Command("sh", "-c", `grep -rnE 'fmt\.Print|os\.Stdout|os\.Stderr|os\.Exit|log\.Print' --include='*.go' dockerfile shell lint rules report buildctx | grep -v _test.go`).Output()
+	out, _ := exec.Command("sh", "-c", `grep -rnE 'fmt\.Print|os\.Stdout|os\.Stderr|os\.Exit|log\.Print' --include='*.go' dockerfile shell lint rules report buildctx image layers analyze | grep -v _test.go`).Output()
 	if len(out) > 0 {
 		t.Errorf("library packages print or exit:\n%s", out)
 	}

@@ -58,6 +58,7 @@ func ComputeWaste(im *layers.Image, m *layers.Merged, base layers.Boundary) Wast
 		path  string
 	}
 	groups := map[key]*DeadPath{}
+	sample := map[key]string{} // one file of the group, shown when it is the only one
 	var order []key
 	for li, l := range im.Layers {
 		ratio := 1.0
@@ -95,6 +96,7 @@ func ComputeWaste(im *layers.Image, m *layers.Merged, base layers.Boundary) Wast
 					g.RemovedBy = Attribution{Layer: -1}
 				}
 				groups[k] = g
+				sample[k] = e.Path
 				order = append(order, k)
 			}
 			g.Bytes += e.Size
@@ -102,7 +104,13 @@ func ComputeWaste(im *layers.Image, m *layers.Merged, base layers.Boundary) Wast
 		}
 	}
 	for _, k := range order {
-		w.DeadPaths = append(w.DeadPaths, *groups[k])
+		g := groups[k]
+		if g.Files == 1 && sample[k] != k.path {
+			// one file under a deleted directory: name the file, and the directory with the cause
+			g.How += " with " + g.Path
+			g.Path = "/" + sample[k]
+		}
+		w.DeadPaths = append(w.DeadPaths, *g)
 	}
 	sort.SliceStable(w.DeadPaths, func(i, j int) bool {
 		a, b := w.DeadPaths[i], w.DeadPaths[j]

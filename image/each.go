@@ -2,7 +2,6 @@ package image
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"golang.org/x/sync/errgroup"
@@ -22,15 +21,19 @@ func eachParallel(ctx context.Context, layers []*Layer, parallel int, fn func(l 
 			if err != nil {
 				return err
 			}
-			defer rc.Close()
-			if err := fn(l, rc); err != nil {
-				return err
-			}
-			if _, err := io.Copy(io.Discard, rc); err != nil {
-				return fmt.Errorf("layer %d (%s): %w", l.Index, l.Digest, err)
-			}
-			return nil
+			return feed(l, rc, fn)
 		})
 	}
 	return g.Wait()
+}
+
+// feed hands a layer to fn and reads it to its end so its digests are
+// checked even when fn stops early.
+func feed(l *Layer, rc io.ReadCloser, fn func(*Layer, io.Reader) error) error {
+	defer rc.Close()
+	if err := fn(l, rc); err != nil {
+		return err
+	}
+	_, err := io.Copy(io.Discard, rc) // the stream's errors name the layer
+	return err
 }

@@ -40,7 +40,7 @@ type Entry struct {
 	Link     string // symlink target as written, or the hard link's target path (cleaned)
 	Size     int64  // the tar header's size: the content length of regular files
 	Mode     fs.FileMode
-	UID, GID int
+	UID, GID int32
 	Kind     Kind
 	Whiteout bool // a .wh.NAME marker: Path is the path it deletes
 	Opaque   bool // a .wh..wh..opq marker: Path is the directory made opaque

@@ -67,7 +67,7 @@ func (im *Image) BaseBoundary() Boundary {
 		}
 	}
 	if last >= 0 {
-		return Boundary{Layers: layersBefore(h, last+1), History: last + 1, Method: "history: the base image's " + instructionOf(h[last].CreatedBy) + " (history entry " + itoa(last) + ") ends it"}
+		return Boundary{Layers: layersBefore(h, last+1), History: last + 1, Method: "history: the base image's " + InstructionOf(h[last].CreatedBy) + " (history entry " + itoa(last) + ") ends it"}
 	}
 	gap, at := time.Duration(0), -1
 	for i := 1; i < len(h); i++ {
@@ -115,14 +115,14 @@ func (im *Image) KeepLayers(n int) Boundary {
 }
 
 func isEndOfImage(createdBy string) bool {
-	ins := instructionOf(createdBy)
+	ins := InstructionOf(createdBy)
 	return ins == "CMD" || ins == "ENTRYPOINT"
 }
 
-// instructionOf names the Dockerfile instruction a created_by string records,
+// InstructionOf names the Dockerfile instruction a created_by string records,
 // across the spellings of the classic builder ("/bin/sh -c #(nop)  CMD …"),
 // BuildKit ("CMD [\"sh\"]") and buildah.
-func instructionOf(createdBy string) string {
+func InstructionOf(createdBy string) string {
 	s := strings.TrimSpace(createdBy)
 	if i := strings.Index(s, "#(nop)"); i >= 0 {
 		s = strings.TrimSpace(s[i+len("#(nop)"):])

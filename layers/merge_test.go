@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"io"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -162,7 +164,7 @@ l dangling /nowhere`)
 
 func TestEntryNames(t *testing.T) {
 	for _, c := range []struct {
-		name, want, err string
+		name, want, err  string
 		whiteout, opaque bool
 	}{
 		{name: "./etc/passwd", want: "etc/passwd"},
@@ -211,5 +213,30 @@ func TestReadLayerTruncated(t *testing.T) {
 	err := readLayer(context.Background(), &Layer{Index: 1, Digest: "sha256:ab"}, short, &n, &Options{MaxEntries: 10})
 	if err == nil || !strings.Contains(err.Error(), `after entry "big"`) {
 		t.Fatalf("error = %v, want the truncation named after the last entry", err)
+	}
+}
+
+// A layer with two million entries stops at the default limit with an error,
+// while the tar streams through a pipe: memory stays bounded by the limit.
+func TestReadLayerTwoMillionEntries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams two million tar headers")
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		tw := tar.NewWriter(pw)
+		for i := 0; i <= 2_000_000; i++ {
+			if err := tw.WriteHeader(&tar.Header{Name: "d/f" + strconv.Itoa(i), Typeflag: tar.TypeReg, Mode: 0o644}); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+		pw.CloseWithError(tw.Close())
+	}()
+	var n atomic.Int64
+	err := readLayer(context.Background(), &Layer{Index: 0, Digest: "sha256:feed"}, pr, &n, &Options{MaxEntries: DefaultMaxEntries})
+	pr.Close()
+	if err == nil || !strings.Contains(err.Error(), "more than 1000000 entries") {
+		t.Fatalf("error = %v, want the entry limit", err)
 	}
 }

@@ -16,8 +16,8 @@ import (
 )
 
 // DefaultMaxEntries bounds the records kept for one image (about 120 bytes
-// each, so the default holds memory near 250 MB); Options.MaxEntries raises it.
-const DefaultMaxEntries = 2_000_000
+// each, so the default holds memory near 150 MB); Options.MaxEntries raises it.
+const DefaultMaxEntries = 1_000_000
 
 // Options tune Read. The zero value is ready to use.
 type Options struct {
@@ -191,7 +191,7 @@ func entryOf(h *tar.Header) (e Entry, ok bool, err error) {
 	if p == "" {
 		return e, false, nil
 	}
-	e = Entry{Path: p, Size: h.Size, Mode: h.FileInfo().Mode(), UID: h.Uid, GID: h.Gid}
+	e = Entry{Path: p, Size: h.Size, Mode: h.FileInfo().Mode(), UID: int32(h.Uid), GID: int32(h.Gid)}
 	switch h.Typeflag {
 	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse, tar.TypeCont:
 		e.Kind = Regular

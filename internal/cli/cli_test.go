@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -38,6 +39,31 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("NO_COLOR", "")
+			return nil
+		},
+	})
+}
+
+// TestInspectScripts runs `shipshape inspect` against the image archives in
+// ../shared/fixtures (FIXTURES in the scripts); they skip when it is absent.
+func TestInspectScripts(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "fixtures", "dive"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("SHIPSHAPE_REQUIRE_INTEGRATION") == "1" {
+			t.Fatalf("fixtures missing: %v", err)
+		}
+		t.Skipf("fixtures not present: %v", err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/inspect",
+		UpdateScripts:       *update,
+		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("NO_COLOR", "")
+			e.Setenv("FIXTURES", dir)
 			return nil
 		},
 	})
