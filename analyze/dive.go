@@ -169,11 +169,12 @@ type diveData struct {
 
 // DiveFigures computes dive's efficiency and waste for an image.
 func DiveFigures(im *layers.Image) Dive {
-	trees := make([]*diveNode, len(im.Layers))
 	var out Dive
 	for i, l := range im.Layers {
 		var size int64
-		trees[i], size = diveTree(l)
+		for j := range l.Entries {
+			size += l.Entries[j].Size
+		}
 		out.SizeBytes += size
 		if i > 0 {
 			out.UserSizeBytes += size
@@ -182,7 +183,9 @@ func DiveFigures(im *layers.Image) Dive {
 	data := map[string]*diveData{}
 	var inefficient []string
 	var stacked *diveNode
-	for k, t := range trees {
+	// One layer's tree at a time: it is visited, stacked, then dropped.
+	for k, l := range im.Layers {
+		t, _ := diveTree(l)
 		if k == 0 {
 			stacked = t.copyTree()
 		}

@@ -11,12 +11,13 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/shipshape-dev/shipshape/internal/cli"
+	"github.com/shipshape-dev/shipshape/internal/testimages"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files inside the test scripts")
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(cleanImages{m}, map[string]func(){
 		"shipshape": func() {
 			os.Exit(cli.Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
@@ -29,6 +30,11 @@ func TestMain(m *testing.M) {
 		},
 	})
 }
+
+// cleanImages removes the images internal/testimages built once the tests end.
+type cleanImages struct{ m *testing.M }
+
+func (c cleanImages) Run() int { return testimages.RunTests(c.m) }
 
 // TestScripts runs the real binary against testdata/script/*.txtar: exit codes,
 // every output format, config discovery and error messages.
