@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
@@ -27,29 +28,85 @@ type Problem struct {
 	Reason string `json:"reason"`
 }
 
+// Usage counts files and their bytes. Symbolic links count as files of zero
+// bytes: Docker sends the link, not what it points to.
+type Usage struct {
+	Files int   `json:"files"`
+	Bytes int64 `json:"bytes"`
+}
+
+// Dir is a directory the walk entered.
+type Dir struct {
+	Path string // slash-separated, relative to the context root
+	// Ignored is set when the patterns exclude the directory itself; it was
+	// entered because an exception may bring back something below it.
+	Ignored bool
+	// Sent is what the sent files beneath it add up to, at any depth.
+	Sent Usage
+
+	first, end int // its files are Files[first:end]
+}
+
 // Context is the measured build context.
 //
 // As in BuildKit, the Dockerfile travels to the builder separately, so it and
 // .dockerignore are counted in the context only when the patterns let them through.
 type Context struct {
-	Dir        string
+	Dir string
+	// Dockerfile is the Dockerfile given to Load ("Dockerfile" by default),
+	// relative to Dir unless absolute.
+	Dockerfile string
 	IgnoreFile string // the ignore file used, relative to Dir, or ""
 	Patterns   []string
-	Files      []File
-	Problems   []Problem
-	// Pruned lists excluded directories that were never entered; their files
-	// are not in Files nor in the Ignored totals, which is what keeps a huge
-	// ignored node_modules free.
-	Pruned       []string
+	// Files are in walk order: depth first, a directory's entries by name, so
+	// the files under a directory are one run of the slice.
+	Files []File
+	// Dirs are the directories entered, in the same order; the root is not one.
+	Dirs     []Dir
+	Problems []Problem
+	// Pruned lists excluded directories that were never entered, because no
+	// exception pattern can bring anything below them back; their files are
+	// not in Files, which is what keeps a huge ignored node_modules cheap.
+	Pruned []string
+	// PrunedUsage is what each pruned directory holds, measured by a walk that
+	// only stats (nil when Load was told WithoutPrunedSizes). Its files are in
+	// the Ignored totals.
+	PrunedUsage  map[string]Usage
 	SentFiles    int
 	SentBytes    int64
 	IgnoredFiles int
 	IgnoredBytes int64
+
+	mu         sync.Mutex
+	exceptions []exception
+	excDone    bool
 }
+
+// Option changes how Load walks.
+type Option func(*options)
+
+type options struct {
+	prunedSizes bool
+	workers     int
+}
+
+// WithoutPrunedSizes skips measuring pruned directories, for callers that
+// only need what is sent; by default they are measured so that the ignored
+// totals are exact.
+func WithoutPrunedSizes() Option { return func(o *options) { o.prunedSizes = false } }
+
+// WithWorkers sets how many directories are read at once; the default is
+// GOMAXPROCS. One walks the tree on the calling goroutine only.
+func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
 
 // Load walks dir; dockerfile (relative to dir, or "" for "Dockerfile") selects
 // the Dockerfile-specific <Dockerfile>.dockerignore, which wins over .dockerignore.
-func Load(dir, dockerfile string) (*Context, error) {
+// It reads no file's contents, only the ignore file.
+func Load(dir, dockerfile string, opts ...Option) (*Context, error) {
+	o := options{prunedSizes: true}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("loading build context %q: %w", dir, err)
@@ -60,17 +117,16 @@ func Load(dir, dockerfile string) (*Context, error) {
 	if dockerfile == "" {
 		dockerfile = "Dockerfile"
 	}
-	c := &Context{Dir: dir}
+	c := &Context{Dir: dir, Dockerfile: dockerfile}
 	name, patterns, err := readIgnore(dir, dockerfile)
 	if err != nil {
 		return nil, err
 	}
 	c.IgnoreFile, c.Patterns = name, patterns
-	pm, err := patternmatcher.New(patterns)
-	if err != nil {
+	if _, err := patternmatcher.New(patterns); err != nil {
 		return nil, fmt.Errorf("loading build context %q: parsing %s: %w", dir, name, err)
 	}
-	c.walk(dir, pm)
+	c.walk(o)
 	return c, nil
 }
 
@@ -104,40 +160,6 @@ func readIgnore(dir, dockerfile string) (string, []string, error) {
 	return "", nil, nil
 }
 
-func (c *Context) walk(root string, pm *patternmatcher.PatternMatcher) {
-	parents := map[string]patternmatcher.MatchInfo{}
-	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
-		if err != nil {
-			c.Problems = append(c.Problems, Problem{rel, err.Error()})
-			return nil
-		}
-		if rel == "." {
-			return nil
-		}
-		parent := parents[filepath.ToSlash(filepath.Dir(rel))]
-		ignored, info, merr := pm.MatchesUsingParentResults(rel, parent)
-		if merr != nil {
-			c.Problems = append(c.Problems, Problem{rel, merr.Error()})
-			return nil
-		}
-		if d.IsDir() {
-			// When no exception pattern can reach below an excluded directory,
-			// nothing under it comes back, so a huge ignored node_modules costs nothing.
-			if ignored && !reachable(pm, rel) {
-				c.Pruned = append(c.Pruned, rel)
-				return filepath.SkipDir
-			}
-			parents[rel] = info
-			return nil
-		}
-		c.addFile(p, rel, d, ignored)
-		return nil
-	})
-	sort.Slice(c.Problems, func(i, j int) bool { return c.Problems[i].Path < c.Problems[j].Path })
-}
-
 // reachable reports whether an exception pattern might re-include something
 // under dir. It compares the literal prefix of each exception (up to its first
 // wildcard) with dir, so it errs towards walking: "!*.log" keeps every excluded
@@ -148,10 +170,7 @@ func reachable(pm *patternmatcher.PatternMatcher, dir string) bool {
 		if !p.Exclusion() {
 			continue
 		}
-		lit := p.String()
-		if i := strings.IndexAny(lit, "*?[\\"); i >= 0 {
-			lit = lit[:i]
-		}
+		lit := literalPrefix(p.String())
 		if strings.HasPrefix(d, lit) || strings.HasPrefix(lit, d) {
 			return true
 		}
@@ -159,40 +178,12 @@ func reachable(pm *patternmatcher.PatternMatcher, dir string) bool {
 	return false
 }
 
-func (c *Context) addFile(p, rel string, d fs.DirEntry, ignored bool) {
-	mode := d.Type()
-	var size int64
-	switch {
-	case mode&fs.ModeSymlink != 0:
-		// Docker sends the link itself, never its target, so a loop is harmless
-		// to the build; we still note a dangling or looping link.
-		if _, err := os.Stat(p); err != nil && !ignored {
-			c.Problems = append(c.Problems, Problem{rel, "symlink: " + reason(err)})
-		}
-	case mode&(fs.ModeSocket|fs.ModeNamedPipe|fs.ModeDevice) != 0:
-		if !ignored {
-			c.Problems = append(c.Problems, Problem{rel, "special file (" + mode.String() + ") not sent"})
-		}
-		return
-	default:
-		info, err := d.Info()
-		if err != nil {
-			c.Problems = append(c.Problems, Problem{rel, reason(err)})
-			return
-		}
-		size, mode = info.Size(), info.Mode()
-		if !ignored && info.Mode().Perm()&0o444 == 0 {
-			c.Problems = append(c.Problems, Problem{rel, "unreadable: the build fails sending it"})
-		}
+// literalPrefix is a pattern up to its first wildcard or escape.
+func literalPrefix(p string) string {
+	if i := strings.IndexAny(p, "*?[\\"); i >= 0 {
+		return p[:i]
 	}
-	c.Files = append(c.Files, File{Path: rel, Size: size, Mode: mode, Ignored: ignored})
-	if ignored {
-		c.IgnoredFiles++
-		c.IgnoredBytes += size
-	} else {
-		c.SentFiles++
-		c.SentBytes += size
-	}
+	return p
 }
 
 func reason(err error) string {
@@ -213,29 +204,38 @@ type Entry struct {
 // Largest returns the n biggest sent entries; each directory counts the sum of
 // the sent files beneath it, so one bulky tree shows as one line.
 func (c *Context) Largest(n int) []Entry {
-	sums := map[string]int64{}
-	var out []Entry
+	if n <= 0 {
+		return nil
+	}
+	// Keep the n best in a small sorted slice: most entries lose against its
+	// last element at once, so this is one comparison per file.
+	var top []Entry
+	less := func(a, b Entry) bool {
+		if a.Bytes != b.Bytes {
+			return a.Bytes > b.Bytes
+		}
+		return a.Path < b.Path
+	}
+	offer := func(e Entry) {
+		if len(top) == n && !less(e, top[n-1]) {
+			return
+		}
+		i := sort.Search(len(top), func(i int) bool { return less(e, top[i]) })
+		if len(top) < n {
+			top = append(top, Entry{})
+		}
+		copy(top[i+1:], top[i:])
+		top[i] = e
+	}
 	for _, f := range c.Files {
-		if f.Ignored {
-			continue
-		}
-		out = append(out, Entry{Path: f.Path, Bytes: f.Size})
-		for d := f.Path; strings.Contains(d, "/"); {
-			d = d[:strings.LastIndex(d, "/")]
-			sums[d] += f.Size
+		if !f.Ignored {
+			offer(Entry{Path: f.Path, Bytes: f.Size})
 		}
 	}
-	for d, b := range sums {
-		out = append(out, Entry{Path: d + "/", Bytes: b, Dir: true})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Bytes != out[j].Bytes {
-			return out[i].Bytes > out[j].Bytes
+	for _, d := range c.Dirs {
+		if d.Sent.Files > 0 {
+			offer(Entry{Path: d.Path + "/", Bytes: d.Sent.Bytes, Dir: true})
 		}
-		return out[i].Path < out[j].Path
-	})
-	if len(out) > n {
-		out = out[:n]
 	}
-	return out
+	return top
 }

@@ -74,13 +74,91 @@ func TestLoadIgnore(t *testing.T) {
 	if got != ".dockerignore Dockerfile package.json src/index.js" {
 		t.Errorf("sent = %s", got)
 	}
-	// skipped directories are not walked, so their files are not counted
-	if c.IgnoredFiles != 1 || c.IgnoredBytes != 9 {
-		t.Errorf("ignored %d files %d bytes, want only .env", c.IgnoredFiles, c.IgnoredBytes)
+	// skipped directories are not matched file by file, but their sizes are
+	// measured, so the ignored totals are exact: .env, 2 in .git, 2 in
+	// node_modules, 1 in data
+	if c.IgnoredFiles != 6 || c.IgnoredBytes != 9+21+5000+5000+10000 {
+		t.Errorf("ignored %d files %d bytes", c.IgnoredFiles, c.IgnoredBytes)
 	}
 	if got := strings.Join(c.Pruned, " "); got != ".git data node_modules" {
 		t.Errorf("pruned = %s", got)
 	}
+	want := map[string]Usage{".git": {2, 5021}, "data": {1, 10000}, "node_modules": {2, 5000}}
+	for p, u := range want {
+		if c.PrunedUsage[p] != u {
+			t.Errorf("PrunedUsage[%s] = %+v, want %+v", p, c.PrunedUsage[p], u)
+		}
+	}
+	c, err = Load(c.Dir, "", WithoutPrunedSizes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.IgnoredFiles != 1 || c.PrunedUsage != nil {
+		t.Errorf("WithoutPrunedSizes: ignored %d files, usage %v", c.IgnoredFiles, c.PrunedUsage)
+	}
+}
+
+// The walk reads directories on several goroutines; its result must not
+// depend on how many, nor on their timing.
+func TestLoadSameWithAnyWorkers(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{".dockerignore": "**/*.log\nd1\nd2/e1\n!d2/e1/keep.log\n"}
+	for i := range 300 {
+		files[fmt.Sprintf("d%d/e%d/f%d.txt", i%5, i%7, i)] = strings.Repeat("x", i)
+		files[fmt.Sprintf("d%d/e%d/f%d.log", i%5, i%3, i)] = "log"
+		files[fmt.Sprintf("d%d.txt", i%11)] = "top"
+	}
+	files["d2/e1/keep.log"] = "kept"
+	write(t, dir, files)
+	render := func(c *Context) string {
+		var b strings.Builder
+		for _, f := range c.Files {
+			fmt.Fprintf(&b, "%s %d %v\n", f.Path, f.Size, f.Ignored)
+		}
+		for _, d := range c.Dirs {
+			fmt.Fprintf(&b, "%s/ %+v %v %d\n", d.Path, d.Sent, d.Ignored, len(c.FilesUnder(d.Path)))
+		}
+		fmt.Fprintf(&b, "%v %v %d %d %d %d\n", c.Pruned, c.PrunedUsage, c.SentFiles, c.SentBytes, c.IgnoredFiles, c.IgnoredBytes)
+		return b.String()
+	}
+	one, err := Load(dir, "", WithWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := render(one)
+	for _, n := range []int{2, 3, 8, 64} {
+		for range 5 {
+			c, err := Load(dir, "", WithWorkers(n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := render(c); got != want {
+				t.Fatalf("%d workers:\n%s\nwant (1 worker):\n%s", n, got, want)
+			}
+		}
+	}
+	// the walk order is by name within a directory, a directory's contents
+	// right after it
+	for i := 1; i < len(one.Files); i++ {
+		if !walkLess(one.Files[i-1].Path, one.Files[i].Path) {
+			t.Fatalf("files out of order: %s before %s", one.Files[i-1].Path, one.Files[i].Path)
+		}
+	}
+	if u := one.SentUnder("d2"); u.Files == 0 || u != mustDir(t, one, "d2").Sent {
+		t.Errorf("SentUnder(d2) = %+v", u)
+	}
+	if !one.Reincluded("d2/e1") || !one.Reincluded("d2/e1/keep.log") || one.Reincluded("d3") {
+		t.Errorf("Reincluded: d2/e1 %v, d2/e1/keep.log %v, d3 %v", one.Reincluded("d2/e1"), one.Reincluded("d2/e1/keep.log"), one.Reincluded("d3"))
+	}
+}
+
+func mustDir(t *testing.T, c *Context, p string) Dir {
+	t.Helper()
+	d, ok := c.DirAt(p)
+	if !ok {
+		t.Fatalf("no directory %s", p)
+	}
+	return d
 }
 
 func TestLoadExceptionWalksExcludedDir(t *testing.T) {
@@ -147,6 +225,24 @@ func TestLoadMissingDir(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope"), "")
 	if err == nil || !os.IsNotExist(err) && !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// BenchmarkLoadTree measures Load on a tree of your own, e.g. the one
+// bench/context-scale.sh makes: SHIPSHAPE_BENCH_CONTEXT=/tmp/shipshape-ctx-scale/ctx.
+func BenchmarkLoadTree(b *testing.B) {
+	dir := os.Getenv("SHIPSHAPE_BENCH_CONTEXT")
+	if dir == "" {
+		b.Skip("SHIPSHAPE_BENCH_CONTEXT is not set")
+	}
+	for _, n := range []int{1, 2, 4, 8} {
+		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Load(dir, "", WithWorkers(n)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

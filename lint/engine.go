@@ -23,12 +23,20 @@ type Linter struct {
 	// Context, when set, is the build context of the Dockerfiles linted; rules
 	// that compare the Dockerfile with its context read it from Pass.Context.
 	Context *buildctx.Context
+	// LoadContext, when Context is nil, supplies the build context on demand:
+	// Lint calls it at most once, with the parsed file, when a rule first asks
+	// for the context (Pass.BuildContext, Pass.Sources), so a file whose
+	// enabled rules never ask costs no directory walk. On an error the
+	// context-aware rules run without a context and Result.ContextErr says why.
+	LoadContext func(f *dockerfile.File) (*buildctx.Resolver, error)
 }
 
 // Result is what linting one file gives.
 type Result struct {
 	File     *dockerfile.File // nil when the file did not parse
 	Findings []Finding
+	// ContextErr is the error LoadContext returned, if a rule asked for it.
+	ContextErr error
 }
 
 // Lint parses src (read from name) and runs every enabled rule over it. A file
@@ -54,10 +62,10 @@ func (l *Linter) Lint(name string, src []byte) Result {
 		}
 		return Result{Findings: []Finding{fd}}
 	}
-	state := &fileState{scripts: map[*dockerfile.Instruction]*shellScript{}}
+	state := &fileState{scripts: map[*dockerfile.Instruction]*shellScript{}, fixedCtx: l.Context, loadCtx: l.LoadContext}
 	var out []Finding
 	for _, r := range l.Rules {
-		if r.Check == nil || !eff.Enabled(r) {
+		if r.Check == nil || r.Scope != ScopeDockerfile || !eff.Enabled(r) {
 			continue
 		}
 		p := &Pass{File: f, Rule: r, Context: l.Context, opts: eff.Options(r), state: state, trusted: cfg.TrustedRegistries}
@@ -81,7 +89,7 @@ func (l *Linter) Lint(name string, src []byte) Result {
 		}
 	}
 	SortFindings(kept)
-	return Result{File: f, Findings: kept}
+	return Result{File: f, Findings: kept, ContextErr: state.ctxErr}
 }
 
 // runRule runs one rule; a rule that panics costs its own findings, never the run.

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	"github.com/shipshape-dev/shipshape/buildctx"
 	"github.com/shipshape-dev/shipshape/dockerfile"
@@ -16,6 +19,8 @@ type Pass struct {
 	Rule *Rule
 	// Context is the build context the Dockerfile is built with; nil when
 	// linting without one. Context-aware rules do nothing when it is nil.
+	// Rules read it through BuildContext or Sources, which load a context that
+	// Linter.LoadContext supplies on demand.
 	Context *buildctx.Context
 
 	opts     map[string]any
@@ -28,6 +33,13 @@ type Pass struct {
 type fileState struct {
 	scripts map[*dockerfile.Instruction]*shellScript
 	shells  map[*dockerfile.Instruction][]string
+
+	// the build context, resolved once for all rules on first demand
+	ctxDone  bool
+	sources  *buildctx.Resolver
+	ctxErr   error
+	loadCtx  func(*dockerfile.File) (*buildctx.Resolver, error)
+	fixedCtx *buildctx.Context
 }
 
 // Report records a finding of the pass's rule between start and end.
@@ -289,3 +301,143 @@ type shellScript = shell.Script
 
 // TrustedRegistries returns the registries the configuration trusts (empty: any).
 func (p *Pass) TrustedRegistries() []string { return p.trusted }
+
+// BuildContext returns the build context, loading it on the first call of
+// any rule of this file; nil when linting without a context or when it could
+// not be loaded. Rules ask only once they know they need it, so that a file
+// whose rules never ask costs no directory walk.
+func (p *Pass) BuildContext() *buildctx.Context {
+	if r := p.Sources(); r != nil {
+		return r.Context()
+	}
+	return nil
+}
+
+// Sources returns the build context indexed for COPY source resolution,
+// shared by every rule of this file; nil without a context.
+func (p *Pass) Sources() *buildctx.Resolver {
+	st := p.state
+	if !st.ctxDone {
+		st.ctxDone = true
+		switch {
+		case st.fixedCtx != nil:
+			st.sources = buildctx.NewResolver(st.fixedCtx)
+		case p.Context != nil: // a pass made with its context (LintContext)
+			st.sources = buildctx.NewResolver(p.Context)
+		case st.loadCtx != nil:
+			st.sources, st.ctxErr = st.loadCtx(p.File)
+			if st.ctxErr != nil {
+				st.sources = nil
+			}
+		}
+	}
+	if st.sources != nil {
+		p.Context = st.sources.Context()
+	}
+	return st.sources
+}
+
+// Invalidations returns the cache-invalidation map of the file over its build
+// context (nil without one): for each step that reads the context, the later
+// steps a change under what it reads rebuilds.
+func (p *Pass) Invalidations() []buildctx.Invalidation {
+	r := p.Sources()
+	if r == nil || p.File == nil {
+		return nil
+	}
+	return buildctx.Invalidations(r, BuildStages(p.File))
+}
+
+// ContextSources returns what a COPY or ADD reads from the build context: its
+// sources as written and its --exclude patterns. Sources that name no
+// context path, or none this linter can tell before the build, are left out:
+// a COPY --from reads a stage or image, heredocs are inline, URLs and Git
+// repositories are remote, and a `$` needs the build's variables. ONBUILD
+// instructions read the context of a later build and give nothing.
+func ContextSources(in *dockerfile.Instruction) (sources, exclude []string) {
+	var sd []string
+	switch c := in.Command.(type) {
+	case *instructions.CopyCommand:
+		if c.From != "" {
+			return nil, nil
+		}
+		sd, exclude = c.SourcePaths, c.ExcludePatterns
+	case *instructions.AddCommand:
+		sd, exclude = c.SourcePaths, c.ExcludePatterns
+	default:
+		return nil, nil
+	}
+	for _, s := range sd {
+		l := strings.ToLower(s)
+		if strings.Contains(s, "$") || strings.Contains(l, "://") || strings.HasPrefix(l, "git@") {
+			continue
+		}
+		sources = append(sources, s)
+	}
+	if len(sources) == 0 {
+		return nil, nil
+	}
+	return sources, exclude
+}
+
+// BuildStages describes the file's stages the way buildctx computes cache
+// invalidation: each step with the context paths it reads and the earlier
+// stages it copies or mounts from.
+func BuildStages(f *dockerfile.File) []buildctx.BuildStage {
+	out := make([]buildctx.BuildStage, len(f.Stages))
+	for i, s := range f.Stages {
+		bs := buildctx.BuildStage{Name: s.Name, Base: -1}
+		if s.BaseStage != nil {
+			bs.Base = s.BaseStage.Index
+		}
+		for _, in := range s.Instructions {
+			step := buildctx.Step{Line: in.Range.Start.Line, Name: in.Name, Text: stepText(f, in)}
+			switch in.Name {
+			case "copy", "add":
+				step.Sources, step.Exclude = ContextSources(in)
+				if from := in.CopyFrom(); from != nil {
+					step.Reads = append(step.Reads, from.Index)
+				}
+			case "run":
+				for _, m := range in.Mounts() {
+					if m["type"] != "bind" {
+						continue
+					}
+					if ref, ok := m["from"]; ok {
+						if st := f.StageByRef(ref, s.Index); st != nil {
+							step.Reads = append(step.Reads, st.Index)
+						}
+						continue
+					}
+					src := m["source"]
+					if src == "" {
+						src = m["src"]
+					}
+					if src == "" {
+						src = "."
+					}
+					if !strings.Contains(src, "$") {
+						step.Sources = append(step.Sources, src)
+					}
+				}
+			}
+			bs.Steps = append(bs.Steps, step)
+		}
+		out[i] = bs
+	}
+	return out
+}
+
+// stepText is the first line of an instruction, shortened for a listing.
+func stepText(f *dockerfile.File, in *dockerfile.Instruction) string {
+	s := strings.TrimSpace(f.Line(in.Range.Start.Line))
+	s = strings.TrimSpace(strings.TrimSuffix(s, string(f.Escape)))
+	if len(s) > 72 {
+		cut := 69
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	return s
+}

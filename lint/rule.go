@@ -19,8 +19,32 @@ type Rule struct {
 	Aliases   []string // hadolint codes covering the same ground
 	Practice  []string // practice catalogue IDs, e.g. "P10"
 	Options   []Option
-	Bad, Good string // Dockerfile examples: Bad triggers the rule, Good does not
-	Check     func(*Pass)
+	// Bad triggers the rule, Good does not: Dockerfiles for a Dockerfile rule,
+	// build contexts written as txtar archives for a context rule.
+	Bad, Good string
+	// Scope is what the rule checks: Lint runs the Dockerfile rules,
+	// LintContext the context rules.
+	Scope Scope
+	Check func(*Pass)
+}
+
+// Scope is the kind of target a rule checks.
+type Scope int
+
+const (
+	// ScopeDockerfile rules check one Dockerfile (the zero value).
+	ScopeDockerfile Scope = iota
+	// ScopeContext rules check a build context on disk: Pass.Context is set,
+	// Pass.File is the context's Dockerfile when it parses, and findings name
+	// paths of the context rather than lines.
+	ScopeContext
+)
+
+func (s Scope) String() string {
+	if s == ScopeContext {
+		return "context"
+	}
+	return "dockerfile"
 }
 
 // Option is a setting of a rule, read from configuration.
@@ -43,6 +67,12 @@ type Finding struct {
 	EndColumn int      `json:"endColumn"`
 	Aliases   []string `json:"aliases"`
 	Fix       *Fix     `json:"fix,omitempty"`
+	// Bytes is what acting on the finding saves: for a context finding, the
+	// bytes sent under its path. Zero when size is not the point.
+	Bytes int64 `json:"bytes,omitempty"`
+	// Suggestion is the line to add to .dockerignore, exactly as it should be
+	// written; empty when there is none to offer.
+	Suggestion string `json:"suggestion,omitempty"`
 }
 
 func (f Finding) String() string {

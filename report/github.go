@@ -18,6 +18,11 @@ func writeGitHub(w io.Writer, r *Report, _ Options) error {
 		if f.Name != "" {
 			title += " " + f.Name
 		}
+		if f.Line == 0 { // about a whole path: a file-level annotation
+			fmt.Fprintf(bw, "::%s file=%s,title=%s::%s\n", githubLevel(f.Severity), githubProperty(slashPath(f.File)),
+				githubProperty(title), githubData(f.Message))
+			continue
+		}
 		fmt.Fprintf(bw, "::%s file=%s,line=%d,col=%d,endLine=%d,endColumn=%d,title=%s::%s\n",
 			githubLevel(f.Severity), githubProperty(slashPath(f.File)), f.Line, f.Column,
 			max(f.EndLine, f.Line), f.EndColumn, githubProperty(title), githubData(f.Message))

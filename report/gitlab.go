@@ -31,14 +31,20 @@ func writeGitLab(w io.Writer, r *Report, _ Options) error {
 	issues := []gitlabIssue{} // GitLab wants [] for a clean run, not null
 	for _, f := range r.Findings {
 		p := slashPath(f.File)
+		// GitLab matches issues between the base and head pipelines by
+		// fingerprint, so it must not depend on anything but the finding; a
+		// finding about a whole path (Line 0) quotes sizes that change with
+		// every build, so its path alone identifies it.
+		fp := fingerprint(f.Code, p, strconv.Itoa(f.Line), f.Message)
+		if f.Line == 0 {
+			fp = fingerprint(f.Code, p)
+		}
 		issues = append(issues, gitlabIssue{
 			Description: f.Code + " " + f.Message,
 			CheckName:   f.Code,
-			// GitLab matches issues between the base and head pipelines by
-			// fingerprint, so it must not depend on anything but the finding.
-			Fingerprint: fingerprint(f.Code, p, strconv.Itoa(f.Line), f.Message),
+			Fingerprint: fp,
 			Severity:    gitlabSeverity(f.Severity),
-			Location:    gitlabLocation{Path: p, Lines: gitlabLines{Begin: f.Line}},
+			Location:    gitlabLocation{Path: p, Lines: gitlabLines{Begin: max(f.Line, 1)}},
 		})
 	}
 	enc := json.NewEncoder(w)

@@ -38,6 +38,10 @@ type jsonFinding struct {
 	EndColumn int      `json:"endColumn"`
 	Aliases   []string `json:"aliases"`
 	Fix       *jsonFix `json:"fix,omitempty"`
+	// Bytes and Suggestion are written only when set: build-context findings
+	// carry them, Dockerfile findings so far do not.
+	Bytes      int64  `json:"bytes,omitempty"`
+	Suggestion string `json:"suggestion,omitempty"`
 }
 
 type jsonFix struct {
@@ -120,6 +124,12 @@ func writeJSONFinding(b *bufio.Writer, f jsonFinding) {
 		}
 		b.WriteString("\n      }")
 	}
+	if f.Bytes != 0 {
+		fmt.Fprintf(b, ",\n      \"bytes\": %d", f.Bytes)
+	}
+	if f.Suggestion != "" {
+		fmt.Fprintf(b, ",\n      \"suggestion\": %s", jsonString(f.Suggestion))
+	}
 	b.WriteString("\n    }")
 }
 
@@ -174,7 +184,7 @@ func toJSONFinding(f lint.Finding) jsonFinding {
 	jf := jsonFinding{
 		Code: f.Code, Name: f.Name, Severity: f.Severity.String(), Message: f.Message,
 		File: f.File, Line: f.Line, Column: f.Column, EndLine: f.EndLine, EndColumn: f.EndColumn,
-		Aliases: append([]string{}, f.Aliases...),
+		Aliases: append([]string{}, f.Aliases...), Bytes: f.Bytes, Suggestion: f.Suggestion,
 	}
 	if f.Fix != nil {
 		jf.Fix = &jsonFix{Description: f.Fix.Description, Edits: []jsonEdit{}}

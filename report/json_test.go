@@ -18,6 +18,11 @@ const schemaFile = "../docs/report.schema.json"
 // later release adds, but our own output must not carry undocumented ones.
 func loadSchema(t *testing.T, strict bool) *jsonschema.Schema {
 	t.Helper()
+	return loadSchemaFile(t, schemaFile, strict)
+}
+
+func loadSchemaFile(t *testing.T, schemaFile string, strict bool) *jsonschema.Schema {
+	t.Helper()
 	f, err := os.Open(schemaFile)
 	if err != nil {
 		t.Fatal(err)
@@ -99,8 +104,14 @@ func TestJSONSchemaRejects(t *testing.T) {
 	}
 }
 
-// Every property in the schema has a row in docs/json-schema.md.
+// Every property in the schemas has a row in docs/json-schema.md.
 func TestJSONSchemaDocumented(t *testing.T) {
+	for _, f := range []string{schemaFile, contextSchemaFile} {
+		t.Run(f, func(t *testing.T) { schemaDocumented(t, f) })
+	}
+}
+
+func schemaDocumented(t *testing.T, schemaFile string) {
 	md, err := os.ReadFile("../docs/json-schema.md")
 	if err != nil {
 		t.Fatal(err)

@@ -76,6 +76,14 @@ type sarifResult struct {
 	Locations           []sarifLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
 	Fixes               []sarifFix        `json:"fixes,omitempty"`
+	Properties          *sarifResultProps `json:"properties,omitempty"`
+}
+
+// sarifResultProps carries what a build-context finding adds: the bytes at
+// stake and the .dockerignore line to add.
+type sarifResultProps struct {
+	Bytes      int64  `json:"bytes,omitempty"`
+	Suggestion string `json:"suggestion,omitempty"`
 }
 
 type sarifLocation struct {
@@ -84,7 +92,7 @@ type sarifLocation struct {
 
 type sarifPhysical struct {
 	ArtifactLocation sarifArtifact `json:"artifactLocation"`
-	Region           sarifRegion   `json:"region"`
+	Region           *sarifRegion  `json:"region,omitempty"` // absent for a finding about a whole path
 }
 
 type sarifArtifact struct {
@@ -149,13 +157,17 @@ func writeSARIF(w io.Writer, r *Report, _ Options) error {
 func toSARIFRule(r *lint.Rule) sarifRule {
 	text := r.Rationale
 	md := r.Rationale
+	lang, tag := "dockerfile", "dockerfile"
+	if r.Scope == lint.ScopeContext {
+		lang, tag = "text", "build-context" // examples are context trees in txtar
+	}
 	for _, ex := range []struct{ label, src string }{{"Bad", r.Bad}, {"Good", r.Good}} {
 		if src := strings.TrimRight(ex.src, "\n"); src != "" {
 			text += "\n\n" + ex.label + ":\n" + src
-			md += "\n\n" + ex.label + ":\n\n```dockerfile\n" + src + "\n```"
+			md += "\n\n" + ex.label + ":\n\n```" + lang + "\n" + src + "\n```"
 		}
 	}
-	tags := append([]string{"dockerfile"}, r.Practice...)
+	tags := append([]string{tag}, r.Practice...)
 	return sarifRule{
 		ID: r.Code, Name: r.Name,
 		ShortDescription:     sarifText{Text: r.Title},
@@ -169,14 +181,27 @@ func toSARIFRule(r *lint.Rule) sarifRule {
 
 func toSARIFResult(f lint.Finding, lines []string) sarifResult {
 	loc := artifact(f.File)
+	var reg *sarifRegion
+	if f.Line > 0 {
+		r := region(lines, f.Line, f.Column, f.EndLine, f.EndColumn)
+		reg = &r
+	}
 	res := sarifResult{
 		RuleID:    f.Code,
 		Level:     sarifLevel(f.Severity),
 		Message:   sarifText{Text: f.Message},
-		Locations: []sarifLocation{{sarifPhysical{loc, region(lines, f.Line, f.Column, f.EndLine, f.EndColumn)}}},
+		Locations: []sarifLocation{{sarifPhysical{loc, reg}}},
 		// Lines move as a file is edited; code, file and message identify
 		// the same problem across commits, which is what code scanning tracks.
 		PartialFingerprints: map[string]string{fingerprintK: fingerprint(f.Code, slashPath(f.File), f.Message)},
+	}
+	if f.Line == 0 {
+		// a finding about a path quotes its size, which changes with every
+		// build: the path alone identifies it
+		res.PartialFingerprints[fingerprintK] = fingerprint(f.Code, slashPath(f.File))
+	}
+	if f.Bytes != 0 || f.Suggestion != "" {
+		res.Properties = &sarifResultProps{Bytes: f.Bytes, Suggestion: f.Suggestion}
 	}
 	if f.Fix != nil {
 		change := sarifArtifactChange{ArtifactLocation: loc, Replacements: []sarifReplacement{}}

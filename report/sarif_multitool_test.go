@@ -70,6 +70,8 @@ func TestSARIFMultitool(t *testing.T) {
 		"findings.sarif": render(t, "sarif", fixture(), Options{}),
 		"empty.sarif":    render(t, "sarif", empty(), Options{}),
 		"broken.sarif":   []byte(brokenSARIF),
+		// build-context findings: no region, properties with bytes and line
+		"context.sarif": render(t, "sarif", &contextFixture(t).Report, Options{}),
 	}
 	args := []string{"--yes", sarifMultitool, "validate"}
 	for name, data := range inputs {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/shipshape-dev/shipshape/buildctx"
 	"github.com/shipshape-dev/shipshape/lint"
 )
 
@@ -52,20 +53,46 @@ func writeText(w io.Writer, r *Report, o Options) error {
 	bw := bufio.NewWriter(w)
 	p := painter(o.Color)
 	for _, f := range r.Findings {
-		code := f.Code
-		if f.Name != "" {
-			code += " (" + f.Name + ")"
-		}
-		// Continuation lines of a multi-line message are indented so they
-		// cannot be mistaken for the next finding's header.
-		msg := strings.ReplaceAll(strings.ReplaceAll(f.Message, "\r\n", "\n"), "\n", "\n    ")
-		fmt.Fprintf(bw, "%s:%d:%d: %s %s %s\n", f.File, f.Line, f.Column,
-			p.severity(f.Severity, f.Severity.String()), p.paint(ansiBold, code), msg)
+		writeTextFinding(bw, p, f)
 		writeFrame(bw, p, f, r.Sources[f.File])
 		bw.WriteString("\n")
 	}
 	bw.WriteString(summary(r) + "\n")
 	return bw.Flush()
+}
+
+// writeTextFinding writes the header line of a finding, `file:line:col:`
+// (just `path:` for a finding about a whole path, Line 0), and the line to
+// add to .dockerignore with what it saves, when the finding has one.
+func writeTextFinding(w *bufio.Writer, p painter, f lint.Finding) {
+	code := f.Code
+	if f.Name != "" {
+		code += " (" + f.Name + ")"
+	}
+	// Continuation lines of a multi-line message are indented so they
+	// cannot be mistaken for the next finding's header.
+	msg := strings.ReplaceAll(strings.ReplaceAll(f.Message, "\r\n", "\n"), "\n", "\n    ")
+	where := fmt.Sprintf("%s:%d:%d:", f.File, f.Line, f.Column)
+	if f.Line == 0 {
+		where = f.File + ":"
+	}
+	fmt.Fprintf(w, "%s %s %s %s\n", where, p.severity(f.Severity, f.Severity.String()), p.paint(ansiBold, code), msg)
+	// Messages usually name the line and the bytes themselves; say what they
+	// leave out.
+	var extra []string
+	if f.Suggestion != "" && !strings.Contains(f.Message, "`"+f.Suggestion+"`") {
+		extra = append(extra, "add `"+f.Suggestion+"` to .dockerignore")
+	}
+	if human := buildctx.HumanBytes(f.Bytes); f.Bytes > 0 && !strings.Contains(f.Message, human) {
+		if f.Suggestion != "" {
+			extra = append(extra, "saves "+human)
+		} else {
+			extra = append(extra, human+" at stake")
+		}
+	}
+	if len(extra) > 0 {
+		fmt.Fprintf(w, "    %s\n", p.paint(ansiDim, strings.Join(extra, "; ")))
+	}
 }
 
 // writeFrame prints up to maxFrameLines source lines of the finding's range and

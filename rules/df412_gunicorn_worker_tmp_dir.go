@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
@@ -17,16 +18,20 @@ var GunicornWorkerTmpDir = &lint.Rule{
 	Rationale: "Every gunicorn worker signals it is alive by touching a temporary file, by default under /tmp. " +
 		"In a container /tmp sits on the overlay filesystem, where that write can stall for seconds under I/O " +
 		"load; the arbiter then takes the workers for hung and kills them (WORKER TIMEOUT). `--worker-tmp-dir " +
-		"/dev/shm` keeps the heartbeat in memory.",
+		"/dev/shm` keeps the heartbeat in memory. With the build context at hand, shipshape also reads the " +
+		"config file gunicorn gets from it (the one `-c` names, or gunicorn.conf.py in the working directory): " +
+		"`worker_tmp_dir = \"/dev/shm\"` there settles it, and a config file without it is reported at the COPY " +
+		"that brings it.",
 	Severity: lint.Info,
 	Fixable:  true,
 	Practice: []string{"P51"},
 	Bad:      "FROM python:3.12-slim\nCOPY . /app\nWORKDIR /app\nCMD [\"gunicorn\", \"--bind\", \"0.0.0.0:8000\", \"app.wsgi\"]\n",
 	Good:     "FROM python:3.12-slim\nCOPY . /app\nWORKDIR /app\nCMD [\"gunicorn\", \"--worker-tmp-dir\", \"/dev/shm\", \"--bind\", \"0.0.0.0:8000\", \"app.wsgi\"]\n",
 	Check: func(p *lint.Pass) {
-		if rtGunicornConfigured(p) {
+		if v, ok := rtFinalEnv(p.File).Get("GUNICORN_CMD_ARGS"); ok && strings.Contains(v, "--worker-tmp-dir") {
 			return
 		}
+		configured := rtGunicornConfigured(p)
 		runs := rtFinalRuns(p)
 		for i, r := range runs {
 			for _, c := range r.Commands {
@@ -39,7 +44,11 @@ var GunicornWorkerTmpDir = &lint.Rule{
 					first := runs[1].Script.Commands[0]
 					args = append(append(append([]shell.Word{}, args...), first.Prog), first.Args...)
 				}
-				if rtGunicornArgsSettle(args) {
+				// With the build context, the config file gunicorn reads is read too.
+				if gunicornConfigChecked(p, r.In, w, args) {
+					continue
+				}
+				if configured || rtGunicornArgsSettle(args) {
 					continue
 				}
 				f := p.ReportWord(w, "`gunicorn` starts without `--worker-tmp-dir`: its workers' heartbeat files go to "+
@@ -49,6 +58,77 @@ var GunicornWorkerTmpDir = &lint.Rule{
 			}
 		}
 	},
+}
+
+// gunicornConfigChecked reads, when the build context is known, the config
+// file a gunicorn command reads (the one -c names, or ./gunicorn.conf.py in its
+// working directory) and reports it, at the COPY that brings it, when it does
+// not set worker_tmp_dir. It returns true when the config file settled the
+// command either way, false when the command line decides.
+func gunicornConfigChecked(p *lint.Pass, in *dockerfile.Instruction, w shell.Word, args []shell.Word) bool {
+	conf, named := "gunicorn.conf.py", false
+	for i, a := range args {
+		v := a.Value
+		switch {
+		case v == "--worker-tmp-dir" || strings.HasPrefix(v, "--worker-tmp-dir="), !a.Literal && rtOptionsVariable(v):
+			return false
+		case (v == "-c" || v == "--config") && i+1 < len(args):
+			conf, named = args[i+1].Value, true
+		case strings.HasPrefix(v, "--config="):
+			conf, named = strings.TrimPrefix(v, "--config="), true
+		case strings.HasPrefix(v, "-c") && !strings.HasPrefix(v, "--") && len(v) > 2:
+			conf, named = strings.TrimPrefix(strings.TrimPrefix(v, "-c"), "="), true
+		}
+	}
+	if strings.HasPrefix(conf, "python:") || strings.ContainsAny(conf, "$`") {
+		return false
+	}
+	at := workdirAt(in).resolve(conf)
+	if at == "" {
+		return false
+	}
+	r := p.Sources()
+	if r == nil {
+		return false
+	}
+	landed, ok := dcFileAt(dcShippedCopies(p, r), at)
+	if !ok {
+		return false
+	}
+	data, ok := dcRead(r.Context(), landed.File.File)
+	if !ok {
+		return named // a config that cannot be read is given the benefit of the doubt
+	}
+	if gunicornSetsTmpDir(string(data)) {
+		return true
+	}
+	how := "reads it from its working directory"
+	if named {
+		how = "is started with `-c " + conf + "`"
+	}
+	reportSource(p, landed.Copy.In, landed.Source, fmt.Sprintf("`%s`, the config file of the `gunicorn` at line %d (which %s), "+
+		"does not set `worker_tmp_dir`: the workers' heartbeat files go to /tmp on the container's overlay filesystem, "+
+		"where a stalled write makes the arbiter kill healthy workers (WORKER TIMEOUT) under I/O load; "+
+		"add `worker_tmp_dir = \"/dev/shm\"` to it", landed.File.Path, dockerfile.Pos(w.Pos).Line, how))
+	return true
+}
+
+// gunicornSetsTmpDir reports whether a Python config file sets
+// worker_tmp_dir, or builds its settings in ways that cannot be followed.
+func gunicornSetsTmpDir(src string) bool {
+	for _, line := range strings.Split(src, "\n") {
+		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, "#") {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(l, "worker_tmp_dir"); ok && strings.HasPrefix(strings.TrimSpace(rest), "=") {
+			return true
+		}
+		if strings.Contains(l, "import *") || strings.Contains(l, "globals()") || strings.Contains(l, "exec(") {
+			return true
+		}
+	}
+	return false
 }
 
 // rtGunicornArgsSettle reports whether the arguments set the worker temp dir,

@@ -3,6 +3,7 @@ package rules
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/shipshape-dev/shipshape/buildctx"
 	"github.com/shipshape-dev/shipshape/lint"
 )
 
@@ -24,6 +26,10 @@ type testCase struct {
 	dockerfile, want, fixed string
 	config                  string
 	hasFixed                bool
+	// ctx holds the build context files of the case (`CASE/ctx/PATH`, the
+	// .dockerignore as `CASE/ctx/.dockerignore`); a case with any is linted
+	// with the context loaded from them, the Dockerfile written at its root.
+	ctx map[string]string
 }
 
 func caseFile(r *lint.Rule) string {
@@ -62,6 +68,13 @@ func readCases(t *testing.T, path string) (*txtar.Archive, []*testCase) {
 		case "Dockerfile.fixed":
 			c.fixed, c.hasFixed = string(f.Data), true
 		default:
+			if rel, ok := strings.CutPrefix(file, "ctx/"); ok && rel != "" {
+				if c.ctx == nil {
+					c.ctx = map[string]string{}
+				}
+				c.ctx[rel] = string(f.Data)
+				continue
+			}
 			t.Fatalf("%s: unknown section %q", path, f.Name)
 		}
 	}
@@ -72,8 +85,14 @@ func readCases(t *testing.T, path string) (*txtar.Archive, []*testCase) {
 	return a, cases
 }
 
-func lintWith(t *testing.T, r *lint.Rule, src, config string) lint.Result {
+// lintWith lints src with r alone; with ctx files, src is the Dockerfile of
+// the build context they make.
+func lintWith(t *testing.T, r *lint.Rule, src, config string, ctx ...map[string]string) lint.Result {
 	t.Helper()
+	var bc *buildctx.Context
+	if len(ctx) > 0 && ctx[0] != nil {
+		bc = writeContext(t, src, ctx[0])
+	}
 	var cfg *lint.Config
 	if config != "" {
 		p := filepath.Join(t.TempDir(), ".shipshape.yaml")
@@ -89,7 +108,32 @@ func lintWith(t *testing.T, r *lint.Rule, src, config string) lint.Result {
 		cfg = &lint.Config{}
 	}
 	cfg.Enable = append(cfg.Enable, r.Code)
-	return (&lint.Linter{Rules: []*lint.Rule{r}, Config: cfg}).Lint("Dockerfile", []byte(src))
+	return (&lint.Linter{Rules: []*lint.Rule{r}, Config: cfg, Context: bc}).Lint("Dockerfile", []byte(src))
+}
+
+// writeContext writes a build context: the files, and the Dockerfile at its
+// root unless the files hold one.
+func writeContext(t *testing.T, dockerfile string, files map[string]string) *buildctx.Context {
+	t.Helper()
+	dir := t.TempDir()
+	if _, ok := files["Dockerfile"]; !ok {
+		files = maps.Clone(files)
+		files["Dockerfile"] = dockerfile
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := buildctx.Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func render(fs []lint.Finding) string {
@@ -102,7 +146,7 @@ func render(fs []lint.Finding) string {
 
 func TestRuleCases(t *testing.T) {
 	for _, r := range All() {
-		if r.Check == nil {
+		if r.Check == nil || r.Scope == lint.ScopeContext { // context rules: cx_test.go
 			continue
 		}
 		t.Run(r.Code, func(t *testing.T) {
@@ -114,7 +158,10 @@ func TestRuleCases(t *testing.T) {
 			bad, good := 0, 0
 			changed := false
 			for _, c := range cases {
-				res := lintWith(t, r, c.dockerfile, c.config)
+				if strings.HasPrefix(c.name, exampleCase) {
+					continue
+				}
+				res := lintWith(t, r, c.dockerfile, c.config, c.ctx)
 				got := render(res.Findings)
 				switch {
 				case strings.HasPrefix(c.name, "bad"):
@@ -148,7 +195,7 @@ func TestRuleCases(t *testing.T) {
 							t.Errorf("%s: case %s: fixed Dockerfile:\n%s\nwant:\n%s", path, c.name, fixed, c.fixed)
 						}
 					}
-					again := lintWith(t, r, string(fixed), c.config)
+					again := lintWith(t, r, string(fixed), c.config, c.ctx)
 					for _, f := range again.Findings {
 						if f.Fix != nil {
 							t.Errorf("%s: case %s: the fixed Dockerfile still has a fixable finding: %s", path, c.name, f)
@@ -189,21 +236,54 @@ func setSection(a *txtar.Archive, name, data string) {
 // TestExamples checks the examples in each rule's docs: Bad triggers it, Good does not.
 func TestExamples(t *testing.T) {
 	for _, r := range All() {
+		if r.Scope == lint.ScopeContext { // context rules: cx_test.go
+			continue
+		}
 		rules := []*lint.Rule{r}
 		// trusted-registry needs a list to check against; the examples assume Docker Hub.
 		cfg := &lint.Config{Enable: []string{r.Code}, TrustedRegistries: []string{"docker.io"}}
-		bad := (&lint.Linter{Rules: rules, Config: cfg}).Lint("Dockerfile", []byte(r.Bad))
+		badCtx, goodCtx := exampleContexts(t, r)
+		bad := (&lint.Linter{Rules: rules, Config: cfg, Context: badCtx}).Lint("Dockerfile", []byte(r.Bad))
 		if !strings.Contains(render(bad.Findings), " "+r.Code+" ") {
 			t.Errorf("%s: its Bad example does not trigger it:\n%s", r.Code, r.Bad)
 		}
-		good := (&lint.Linter{Rules: rules, Config: cfg}).Lint("Dockerfile", []byte(r.Good))
+		good := (&lint.Linter{Rules: rules, Config: cfg, Context: goodCtx}).Lint("Dockerfile", []byte(r.Good))
 		if got := render(good.Findings); got != "" {
 			t.Errorf("%s: its Good example triggers:\n%s", r.Code, got)
 		}
 	}
 }
 
-var codeRe = regexp.MustCompile(`^(DF)[1-9][0-9]{2}$`)
+// exampleCase names the sections of a rule's case file that hold the build
+// contexts of its documented examples: `example/ctx/PATH` for both, or
+// `example-bad/ctx/PATH` and `example-good/ctx/PATH` apart. Context-aware rules
+// need one for their Bad example to trigger.
+const exampleCase = "example"
+
+func exampleContexts(t *testing.T, r *lint.Rule) (bad, good *buildctx.Context) {
+	t.Helper()
+	path := caseFile(r)
+	if path == "" {
+		return nil, nil
+	}
+	_, cases := readCases(t, path)
+	for _, c := range cases {
+		if c.ctx == nil {
+			continue
+		}
+		switch c.name {
+		case exampleCase:
+			bad, good = writeContext(t, r.Bad, c.ctx), writeContext(t, r.Good, c.ctx)
+		case exampleCase + "-bad":
+			bad = writeContext(t, r.Bad, c.ctx)
+		case exampleCase + "-good":
+			good = writeContext(t, r.Good, c.ctx)
+		}
+	}
+	return bad, good
+}
+
+var codeRe = regexp.MustCompile(`^(DF|CX)[1-9][0-9]{2}$`)
 var nameRe = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 var aliasRe = regexp.MustCompile(`^DL[34][0-9]{3}$`)
 var ruleVarRe = regexp.MustCompile(`(?m)^var ([A-Z][A-Za-z0-9]*) = &lint\.Rule\{`)
@@ -212,6 +292,8 @@ var ruleVarRe = regexp.MustCompile(`(?m)^var ([A-Z][A-Za-z0-9]*) = &lint\.Rule\{
 // order, with well-formed metadata.
 func TestRegistry(t *testing.T) {
 	files, _ := filepath.Glob("df*.go")
+	cx, _ := filepath.Glob("cx[0-9][0-9][0-9]_*.go")
+	files = append(files, cx...)
 	declared := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -236,7 +318,8 @@ func TestRegistry(t *testing.T) {
 		if !codeRe.MatchString(r.Code) || !nameRe.MatchString(r.Name) {
 			t.Errorf("bad code or name: %q %q", r.Code, r.Name)
 		}
-		if i > 0 && all[i-1].Code >= r.Code {
+		// Dockerfile rules first, then context rules, each family in code order
+		if i > 0 && all[i-1].Code[:2] == r.Code[:2] && all[i-1].Code >= r.Code || i > 0 && all[i-1].Code[:2] == "CX" && r.Code[:2] != "CX" {
 			t.Errorf("All is not in code order at %s", r.Code)
 		}
 		if seen[r.Code] || seen[r.Name] {

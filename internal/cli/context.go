@@ -1,103 +1,142 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shipshape-dev/shipshape/buildctx"
+	"github.com/shipshape-dev/shipshape/lint"
+	"github.com/shipshape-dev/shipshape/report"
+	"github.com/shipshape-dev/shipshape/rules"
 )
 
-// contextSchemaVersion changes only when a field of the JSON output changes meaning.
-const contextSchemaVersion = 1
+type contextFlags struct {
+	dockerfile, format, threshold, config string
+	write, noColor                        bool
+}
 
 func newContextCmd(e *env) *cobra.Command {
-	var dockerfile, format string
+	var fl contextFlags
 	cmd := &cobra.Command{
 		Use:   "context [DIR]",
-		Short: "Show what docker build sends as the build context",
-		Args:  cobra.MaximumNArgs(1),
+		Short: "Show what docker build sends as the build context, and what should not be there",
+		Long: "Measure the build context as docker build sends it (.dockerignore, or <Dockerfile>.dockerignore,\n" +
+			"applied with Docker's own matcher; files are only stat'ed, except the few secret candidates),\n" +
+			"and check it: VCS and dependency directories, large data files, logs, editor files and\n" +
+			"credentials that are sent. Each finding gives the .dockerignore line to add and the bytes it saves;\n" +
+			"the text output shows the change as a diff, and --write-dockerignore appends the lines.\n\n" +
+			"Exit status: 0 when nothing is at or above the failure threshold, 1 when something is,\n" +
+			"2 on a usage or I/O error.",
+		Example: "  shipshape context\n  shipshape context -f build/Dockerfile.prod .\n" +
+			"  shipshape context --write-dockerignore app\n  shipshape context --format json | jq .sentBytes",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			dir := "."
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			if format != "text" && format != "json" {
-				return usageErr("unknown format %q (want text or json)", format)
-			}
-			c, err := buildctx.Load(dir, dockerfile)
-			if err != nil {
-				return &exitError{code: ExitError, err: err}
-			}
-			if format == "json" {
-				return writeContextJSON(e.stdout, c)
-			}
-			return writeContextText(e.stdout, c)
+			return runContext(e, fl, dir)
 		},
 	}
-	cmd.Flags().StringVarP(&dockerfile, "file", "f", "", "Dockerfile, relative to DIR; selects <Dockerfile>.dockerignore (default \"Dockerfile\")")
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	f := cmd.Flags()
+	f.StringVarP(&fl.dockerfile, "file", "f", "", "Dockerfile, relative to DIR; selects <Dockerfile>.dockerignore (default \"Dockerfile\")")
+	f.StringVar(&fl.format, "format", "text", "output format: "+strings.Join(report.Formats(), ", "))
+	f.StringVar(&fl.threshold, "failure-threshold", "", "exit 1 when a finding is at least this severe: error, warning, info, style, none (default warning, or the config's)")
+	f.StringVarP(&fl.config, "config", "c", "", "configuration file (default: .shipshape.yaml or .hadolint.yaml in DIR or up to the repository root)")
+	f.BoolVar(&fl.write, "write-dockerignore", false, "append the suggested lines to the ignore file in use (or create .dockerignore), then measure again")
+	f.BoolVar(&fl.noColor, "no-color", false, "never colour the text output (NO_COLOR is honoured too)")
 	return cmd
 }
 
-func writeContextText(w io.Writer, c *buildctx.Context) error {
-	ignore := c.IgnoreFile
-	if ignore == "" {
-		ignore = "none"
+func runContext(e *env, fl contextFlags, dir string) error {
+	if !slices.Contains(report.Formats(), fl.format) {
+		return usageErr("unknown format %q: want one of %s", fl.format, strings.Join(report.Formats(), ", "))
 	}
-	fmt.Fprintf(w, "ignore file: %s\n", ignore)
-	fmt.Fprintf(w, "sent:    %d files, %s\n", c.SentFiles, humanBytes(c.SentBytes))
-	fmt.Fprintf(w, "ignored: %d files, %s (+%d directories not entered)\n", c.IgnoredFiles, humanBytes(c.IgnoredBytes), len(c.Pruned))
-	fmt.Fprintln(w, "largest:")
-	for _, en := range c.Largest(10) {
-		fmt.Fprintf(w, "  %10s  %s\n", humanBytes(en.Bytes), en.Path)
+	all := rules.All()
+	cfg, err := contextConfig(fl.config, dir, all)
+	if err != nil {
+		return usageErr("%w", err)
 	}
-	for _, p := range c.Problems {
-		fmt.Fprintf(w, "problem: %s: %s\n", p.Path, p.Reason)
+	threshold := lint.Warning
+	switch {
+	case fl.threshold != "":
+		if threshold, err = lint.ParseSeverity(fl.threshold); err != nil {
+			return usageErr("%w", err)
+		}
+	case cfg.FailureThreshold != nil:
+		threshold = *cfg.FailureThreshold
+	}
+	c, err := buildctx.Load(dir, fl.dockerfile)
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	linter := &lint.Linter{Rules: all, Config: cfg}
+	res := linter.LintContext(c)
+	edit, err := c.PlanIgnoreEdit(suggestions(res.Findings))
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	written := false
+	if fl.write && len(edit.Lines) > 0 {
+		if err := edit.Apply(); err != nil {
+			return &exitError{code: ExitError, err: err}
+		}
+		written = true
+		fmt.Fprintf(e.stderr, "shipshape: appended %d line(s) to %s\n", len(edit.Lines), filepath.Join(dir, edit.File))
+		if c, err = buildctx.Load(dir, fl.dockerfile); err != nil {
+			return &exitError{code: ExitError, err: err}
+		}
+		res = linter.LintContext(c)
+	}
+	// Findings name paths as the user reaches them, like lint's file names.
+	for i := range res.Findings {
+		res.Findings[i].File = filepath.ToSlash(filepath.Join(dir, res.Findings[i].File))
+	}
+	rep := &report.ContextReport{
+		Report:  report.Report{Tool: "shipshape", Version: Version(), Findings: res.Findings, Rules: all, Files: 1},
+		Context: c, Name: filepath.ToSlash(dir), Largest: c.Largest(10), Edit: edit, Written: written,
+	}
+	color := !fl.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(e.stdout)
+	if err := report.WriteContext(e.stdout, fl.format, rep, report.Options{Color: color}); err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	for _, f := range res.Findings {
+		if threshold != lint.None && f.Severity.AtLeast(threshold) {
+			return &exitError{code: ExitFindings}
+		}
 	}
 	return nil
 }
 
-type contextJSON struct {
-	SchemaVersion int                `json:"schemaVersion"`
-	IgnoreFile    string             `json:"ignoreFile"`
-	SentFiles     int                `json:"sentFiles"`
-	SentBytes     int64              `json:"sentBytes"`
-	IgnoredFiles  int                `json:"ignoredFiles"`
-	IgnoredBytes  int64              `json:"ignoredBytes"`
-	Pruned        []string           `json:"pruned"`
-	Largest       []buildctx.Entry   `json:"largest"`
-	Problems      []buildctx.Problem `json:"problems"`
-	Findings      []struct{}         `json:"findings"`
+// contextConfig is the explicit configuration, or the one found from the
+// context directory up to the repository root, or the defaults.
+func contextConfig(explicit, dir string, all []*lint.Rule) (*lint.Config, error) {
+	p := explicit
+	if p == "" {
+		var err error
+		if p, err = lint.FindConfig(dir); err != nil || p == "" {
+			return &lint.Config{}, err
+		}
+	}
+	cfg, err := lint.LoadConfig(p)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, cfg.Validate(all)
 }
 
-func writeContextJSON(w io.Writer, c *buildctx.Context) error {
-	out := contextJSON{
-		SchemaVersion: contextSchemaVersion,
-		IgnoreFile:    c.IgnoreFile,
-		SentFiles:     c.SentFiles, SentBytes: c.SentBytes,
-		IgnoredFiles: c.IgnoredFiles, IgnoredBytes: c.IgnoredBytes,
-		// empty arrays, not null, so consumers can iterate without checks
-		Pruned: append([]string{}, c.Pruned...), Largest: append([]buildctx.Entry{}, c.Largest(10)...),
-		Problems: append([]buildctx.Problem{}, c.Problems...), Findings: []struct{}{},
+// suggestions are the findings' .dockerignore lines, in the findings' order.
+func suggestions(fs []lint.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		if f.Suggestion != "" {
+			out = append(out, f.Suggestion)
+		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
-}
-
-// humanBytes keeps exact byte counts for small sizes so goldens stay readable.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return out
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/shipshape-dev/shipshape/buildctx"
+	"github.com/shipshape-dev/shipshape/dockerfile"
 	"github.com/shipshape-dev/shipshape/lint"
 	"github.com/shipshape-dev/shipshape/report"
 	"github.com/shipshape-dev/shipshape/rules"
@@ -25,6 +27,8 @@ type lintFlags struct {
 	output    string
 	config    string
 	fix       bool
+	context   string
+	noContext bool
 }
 
 func newLintCmd(e *env) *cobra.Command {
@@ -48,6 +52,8 @@ func newLintCmd(e *env) *cobra.Command {
 	f.StringVarP(&fl.output, "output", "o", "", "write the report to this file instead of stdout")
 	f.StringVarP(&fl.config, "config", "c", "", "configuration file (default: .shipshape.yaml or .hadolint.yaml next to each Dockerfile or up to the repository root)")
 	f.BoolVar(&fl.fix, "fix", false, "rewrite the Dockerfiles in place with the fixes shipshape knows, then report what is left")
+	f.StringVar(&fl.context, "context", "", "the build context of every Dockerfile linted, stdin included (default: the directory of each file named like a Dockerfile)")
+	f.BoolVar(&fl.noContext, "no-context", false, "lint without a build context: the rules that compare the Dockerfile with its context are skipped")
 	return cmd
 }
 
@@ -69,6 +75,10 @@ func runLint(e *env, fl lintFlags, args []string) error {
 	}
 	if len(args) == 0 {
 		args = []string{"."}
+	}
+	contexts, err := newContextCache(fl)
+	if err != nil {
+		return err
 	}
 	all := rules.All()
 	inputs := collect(args, e.stdin)
@@ -96,7 +106,7 @@ func runLint(e *env, fl lintFlags, args []string) error {
 					inputs[i].err = err
 					continue
 				}
-				results[i] = (&lint.Linter{Rules: all, Config: cfg}).Lint(in.name, in.src)
+				results[i] = (&lint.Linter{Rules: all, Config: cfg, LoadContext: contexts.loader(in.name)}).Lint(in.name, in.src)
 			}
 		}()
 	}
@@ -115,9 +125,10 @@ func runLint(e *env, fl lintFlags, args []string) error {
 		}
 		rep.Files++
 		res := results[i]
+		contexts.note(e.stderr, in.name, res.ContextErr)
 		if fl.fix && in.name != "<stdin>" && res.File != nil {
 			var err error
-			if res, err = fixFile(in, res, configs, all, e.stderr); err != nil {
+			if res, err = fixFile(in, res, configs, contexts, all, e.stderr); err != nil {
 				fmt.Fprintln(e.stderr, "shipshape:", err)
 				failed = true
 			}
@@ -187,7 +198,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 // fixFile applies the fixes, writes the file back and lints it again.
-func fixFile(in input, res lint.Result, configs *configCache, all []*lint.Rule, stderr io.Writer) (lint.Result, error) {
+func fixFile(in input, res lint.Result, configs *configCache, contexts *contextCache, all []*lint.Rule, stderr io.Writer) (lint.Result, error) {
 	src := in.src
 	total := 0
 	for round := 0; round < 5; round++ {
@@ -198,7 +209,7 @@ func fixFile(in input, res lint.Result, configs *configCache, all []*lint.Rule, 
 		total += n
 		src = fixed
 		cfg, _ := configs.forFile(in.name)
-		res = (&lint.Linter{Rules: all, Config: cfg}).Lint(in.name, src)
+		res = (&lint.Linter{Rules: all, Config: cfg, LoadContext: contexts.loader(in.name)}).Lint(in.name, src)
 	}
 	if total == 0 {
 		return res, nil
@@ -278,4 +289,166 @@ func (c *configCache) threshold() *lint.Severity {
 		return c.first.FailureThreshold
 	}
 	return nil
+}
+
+// contextCache loads each build context once, and only when a rule asks: the
+// directory given with --context, or else the directory of each file named
+// like a Dockerfile. Files in one directory share it unless one of them has
+// its own <Dockerfile>.dockerignore.
+type contextCache struct {
+	dir  string // --context
+	off  bool   // --no-context
+	mu   sync.Mutex
+	byID map[string]*loadedContext
+	told map[string]bool // notes already written
+}
+
+type loadedContext struct {
+	once sync.Once
+	r    *buildctx.Resolver
+	err  error
+}
+
+func newContextCache(fl lintFlags) (*contextCache, error) {
+	if fl.context != "" && fl.noContext {
+		return nil, usageErr("--context and --no-context exclude each other")
+	}
+	if fl.context != "" {
+		st, err := os.Stat(fl.context)
+		if err != nil {
+			return nil, usageErr("--context %q: %w", fl.context, unwrapPathErr(err))
+		}
+		if !st.IsDir() {
+			return nil, usageErr("--context %q: not a directory", fl.context)
+		}
+	}
+	return &contextCache{dir: fl.context, off: fl.noContext, byID: map[string]*loadedContext{}, told: map[string]bool{}}, nil
+}
+
+// loader returns what lint.Linter.LoadContext calls for the file name; nil
+// when the file has no build context.
+func (cc *contextCache) loader(name string) func(*dockerfile.File) (*buildctx.Resolver, error) {
+	if cc.off {
+		return nil
+	}
+	dir, dfName := cc.dir, ""
+	switch {
+	case dir != "":
+		// relative to the context, so that its ignore file is named from there
+		if name != "<stdin>" {
+			dfName = name
+			absDir, err1 := filepath.Abs(dir)
+			absName, err2 := filepath.Abs(name)
+			if err1 == nil && err2 == nil {
+				dfName = absName
+				if rel, err := filepath.Rel(absDir, absName); err == nil {
+					dfName = rel
+				}
+			}
+		}
+	case name == "<stdin>" || !isDockerfileName(filepath.Base(name)):
+		return nil
+	default:
+		dir, dfName = filepath.Dir(name), filepath.Base(name)
+	}
+	implicit := cc.dir == ""
+	return func(f *dockerfile.File) (*buildctx.Resolver, error) {
+		r, err := cc.load(dir, dfName)
+		if err != nil || !implicit {
+			return r, err
+		}
+		if err := builtFromElsewhere(f, r, dir); err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
+}
+
+// load walks a context once and shares it; a Dockerfile with an ignore file
+// of its own (<Dockerfile>.dockerignore) gets a walk of its own.
+func (cc *contextCache) load(dir, dfName string) (*buildctx.Resolver, error) {
+	id := dir
+	if dfName != "" {
+		own := dfName
+		if !filepath.IsAbs(own) {
+			own = filepath.Join(dir, own)
+		}
+		if _, err := os.Stat(own + ".dockerignore"); err == nil {
+			id += "\x00" + own
+		}
+	}
+	cc.mu.Lock()
+	lc := cc.byID[id]
+	if lc == nil {
+		lc = &loadedContext{}
+		cc.byID[id] = lc
+	}
+	cc.mu.Unlock()
+	lc.once.Do(func() {
+		c, err := buildctx.Load(dir, dfName)
+		if err != nil {
+			lc.err = err
+			return
+		}
+		lc.r = buildctx.NewResolver(c)
+	})
+	return lc.r, lc.err
+}
+
+// builtFromElsewhere tells when a Dockerfile is not built from its own
+// directory (`docker build -f docker/Dockerfile .`): a COPY source missing
+// there is present in a parent directory. Comparing the two would then report
+// errors that are not there, so the context rules are skipped for it.
+func builtFromElsewhere(f *dockerfile.File, r *buildctx.Resolver, dir string) error {
+	for _, in := range f.Instructions {
+		srcs, exclude := lint.ContextSources(in)
+		for _, s := range srcs {
+			res := r.Resolve(s, exclude...)
+			if !res.Missing || res.Wildcard {
+				continue
+			}
+			if parent := parentHolding(dir, res.Path); parent != "" {
+				return fmt.Errorf("`%s %s` is not in %s but is in %s, so the Dockerfile looks built from there: "+
+					"pass --context %s to lint it with that context", strings.ToUpper(in.Name), s, dir, parent, parent)
+			}
+		}
+	}
+	return nil
+}
+
+// parentHolding returns the nearest parent directory of dir that has rel,
+// looking no higher than the repository root (the first directory with .git)
+// and a few levels; "" when there is none.
+func parentHolding(dir, rel string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	wd, _ := os.Getwd()
+	for i := 0; i < 5; i++ {
+		if _, err := os.Stat(filepath.Join(abs, ".git")); err == nil {
+			return ""
+		}
+		up := filepath.Dir(abs)
+		if up == abs || filepath.Dir(up) == up {
+			return "" // never the file system root
+		}
+		abs = up
+		if _, err := os.Lstat(filepath.Join(abs, filepath.FromSlash(rel))); err == nil {
+			if r, err := filepath.Rel(wd, abs); err == nil && wd != "" {
+				return r
+			}
+			return abs
+		}
+	}
+	return ""
+}
+
+// note tells, once per cause, that a file was linted without its context.
+func (cc *contextCache) note(w io.Writer, name string, err error) {
+	if err == nil || cc.told[err.Error()] {
+		return
+	}
+	cc.told[err.Error()] = true
+	fmt.Fprintf(w, "shipshape: %s: linted without its build context, the rules that read it skipped: %v\n", name, err)
 }

@@ -135,6 +135,12 @@ func ruleMarkdown(r *lint.Rule) string {
 			fmt.Fprintf(&b, "| `%s` | `%v` | %s |\n", o.Name, o.Default, o.Doc)
 		}
 	}
+	if r.Scope == lint.ScopeContext {
+		// a context rule's examples are build contexts, one `-- path --` header per file
+		fmt.Fprintf(&b, "\n## Bad\n\nA build context, file by file:\n\n```text\n%s```\n\n## Good\n\n```text\n%s```\n", ensureNL(r.Bad), ensureNL(r.Good))
+		fmt.Fprintf(&b, "\n## Silence it\n\nSend a path on purpose with an exception in .dockerignore (`!path`), or `disable: [%s]` in `.shipshape.yaml`.\n", r.Code)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "\n## Bad\n\n```dockerfile\n%s```\n\n## Good\n\n```dockerfile\n%s```\n", ensureNL(r.Bad), ensureNL(r.Good))
 	fmt.Fprintf(&b, "\n## Silence it\n\n`# shipshape ignore=%s` on the line before the instruction", r.Code)
 	if len(r.Aliases) > 0 {

@@ -1,0 +1,12 @@
+// Command server answers every request with "ok".
+package main
+
+import (
+	"log"
+	"net/http"
+)
+
+func main() {
+	http.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	log.Fatal(http.ListenAndServe(":8080", nil))
+}

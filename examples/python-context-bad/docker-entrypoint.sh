@@ -1,0 +1,8 @@
+#!/bin/sh
+set -e
+
+if [ "$1" = "gunicorn" ]; then
+    python -m app.migrate
+fi
+
+"$@"
