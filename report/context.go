@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strconv"
+	"strings"
 
 	"github.com/shipshape-dev/shipshape/buildctx"
 	"github.com/shipshape-dev/shipshape/lint"
@@ -28,6 +30,11 @@ type ContextReport struct {
 	// without Lines when there is none. Written says it has been applied.
 	Edit    *buildctx.IgnoreEdit
 	Written bool
+	// Dockerfile names the Dockerfile Cache was computed from ("" when the
+	// context has none); Cache says, for each step that reads the context,
+	// which later steps a change under what it reads rebuilds.
+	Dockerfile string
+	Cache      []buildctx.Invalidation
 }
 
 // WriteContext renders a context report: text and json have their own
@@ -77,6 +84,7 @@ func writeContextText(w io.Writer, r *ContextReport, o Options) error {
 	for _, pr := range c.Problems {
 		fmt.Fprintf(b, "problem: %s: %s\n", pr.Path, pr.Reason)
 	}
+	writeCacheMap(b, r)
 	if len(r.Findings) > 0 {
 		b.WriteString("\n")
 	}
@@ -96,6 +104,31 @@ func writeContextText(w io.Writer, r *ContextReport, o Options) error {
 	}
 	b.WriteString(contextSummary(r.Findings) + "\n")
 	return b.Flush()
+}
+
+// writeCacheMap lists, per step that reads the context, what a change to one
+// of its files rebuilds: the RUN steps are what costs build time.
+func writeCacheMap(b *bufio.Writer, r *ContextReport) {
+	if len(r.Cache) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "cache: a change to a file read by a step rebuilds the steps after it (%s):\n", r.Dockerfile)
+	for _, inv := range r.Cache {
+		fmt.Fprintf(b, "  line %d  %s  reads %s, %s", inv.Step.Line, inv.Step.Text, countFiles(inv.Files), buildctx.HumanBytes(inv.Bytes))
+		runs := inv.Runs()
+		switch {
+		case len(inv.Invalidates) == 0:
+			b.WriteString("; rebuilds nothing after it\n")
+		case len(runs) == 0:
+			fmt.Fprintf(b, "; rebuilds %s, no RUN\n", plural(len(inv.Invalidates), "step", "steps"))
+		default:
+			lines := make([]string, len(runs))
+			for i, s := range runs {
+				lines[i] = strconv.Itoa(s.Line)
+			}
+			fmt.Fprintf(b, "; rebuilds %s, RUN at %s %s\n", plural(len(inv.Invalidates), "step", "steps"), plural2(len(runs), "line", "lines"), strings.Join(lines, ", "))
+		}
+	}
 }
 
 // writeIgnoreDiff shows the edit as a unified diff.
@@ -159,7 +192,16 @@ type jsonContext struct {
 	Problems      []buildctx.Problem `json:"problems"`
 	Findings      []jsonFinding      `json:"findings"`
 	Dockerignore  *jsonIgnoreEdit    `json:"dockerignore,omitempty"`
+	Cache         []jsonCacheStep    `json:"cache"`
 	Summary       jsonSummary        `json:"summary"`
+}
+
+type jsonCacheStep struct {
+	Dockerfile  string             `json:"dockerfile"`
+	Step        buildctx.StepRef   `json:"step"`
+	Files       int                `json:"files"`
+	Bytes       int64              `json:"bytes"`
+	Invalidates []buildctx.StepRef `json:"invalidates"`
 }
 
 type jsonIgnoreEdit struct {
@@ -184,10 +226,15 @@ func writeContextJSON(w io.Writer, r *ContextReport) error {
 		Largest:   append([]buildctx.Entry{}, r.Largest...),
 		Problems:  append([]buildctx.Problem{}, c.Problems...),
 		Findings:  []jsonFinding{},
+		Cache:     []jsonCacheStep{},
 		Summary:   jsonSummary{Error: n[lint.Error], Warning: n[lint.Warning], Info: n[lint.Info], Style: n[lint.Style]},
 	}
 	for _, f := range r.Findings {
 		out.Findings = append(out.Findings, toJSONFinding(f))
+	}
+	for _, inv := range r.Cache {
+		st := jsonCacheStep{Dockerfile: r.Dockerfile, Step: inv.Step, Files: inv.Files, Bytes: inv.Bytes, Invalidates: append([]buildctx.StepRef{}, inv.Invalidates...)}
+		out.Cache = append(out.Cache, st)
 	}
 	if e := r.Edit; e != nil && len(e.Lines) > 0 {
 		out.Dockerignore = &jsonIgnoreEdit{File: e.File, Create: e.Create, Append: e.Lines, Written: r.Written}

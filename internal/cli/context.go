@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shipshape-dev/shipshape/buildctx"
+	"github.com/shipshape-dev/shipshape/dockerfile"
 	"github.com/shipshape-dev/shipshape/lint"
 	"github.com/shipshape-dev/shipshape/report"
 	"github.com/shipshape-dev/shipshape/rules"
@@ -101,6 +102,7 @@ func runContext(e *env, fl contextFlags, dir string) error {
 		Report:  report.Report{Tool: "shipshape", Version: Version(), Findings: res.Findings, Rules: all, Files: 1},
 		Context: c, Name: filepath.ToSlash(dir), Largest: c.Largest(10), Edit: edit, Written: written,
 	}
+	rep.Dockerfile, rep.Cache = cacheMap(c, dir, fl.dockerfile)
 	color := !fl.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(e.stdout)
 	if err := report.WriteContext(e.stdout, fl.format, rep, report.Options{Color: color}); err != nil {
 		return &exitError{code: ExitError, err: err}
@@ -139,4 +141,22 @@ func suggestions(fs []lint.Finding) []string {
 		}
 	}
 	return out
+}
+
+// cacheMap parses the context's Dockerfile, when it has one that parses, and
+// maps each step that reads the context to the steps a change there rebuilds.
+func cacheMap(c *buildctx.Context, dir, name string) (string, []buildctx.Invalidation) {
+	if name == "" {
+		name = "Dockerfile"
+	}
+	p := filepath.Join(dir, name)
+	src, err := os.ReadFile(p)
+	if err != nil {
+		return "", nil
+	}
+	f, _, err := dockerfile.Parse(p, src)
+	if err != nil {
+		return "", nil
+	}
+	return filepath.ToSlash(p), buildctx.Invalidations(buildctx.NewResolver(c), lint.BuildStages(f))
 }
