@@ -1,7 +1,9 @@
 package analyze
 
 import (
-	"sort"
+	"cmp"
+	"slices"
+	"strings"
 
 	"github.com/shipshape-dev/shipshape/layers"
 )
@@ -65,6 +67,7 @@ func ComputeWaste(im *layers.Image, m *layers.Merged, base layers.Boundary) Wast
 		if l.TarSize > 0 && l.CompressedSize > 0 {
 			ratio = float64(l.CompressedSize) / float64(l.TarSize)
 		}
+		added := attribution(im, li)
 		for ei := range l.Entries {
 			e := &l.Entries[ei]
 			f := m.Fates[li][ei]
@@ -86,7 +89,7 @@ func ComputeWaste(im *layers.Image, m *layers.Merged, base layers.Boundary) Wast
 			}
 			g := groups[k]
 			if g == nil {
-				g = &DeadPath{Path: "/" + k.path, How: f.How.String(), AddedBy: attribution(im, li)}
+				g = &DeadPath{Path: "/" + k.path, How: f.How.String(), AddedBy: added}
 				if f.How == layers.Deleted && k.path != e.Path {
 					g.Path += "/"
 				}
@@ -103,6 +106,7 @@ func ComputeWaste(im *layers.Image, m *layers.Merged, base layers.Boundary) Wast
 			g.Files++
 		}
 	}
+	sorted := make([]*DeadPath, 0, len(order))
 	for _, k := range order {
 		g := groups[k]
 		if g.Files == 1 && sample[k] != k.path {
@@ -110,15 +114,19 @@ func ComputeWaste(im *layers.Image, m *layers.Merged, base layers.Boundary) Wast
 			g.How += " with " + g.Path
 			g.Path = "/" + sample[k]
 		}
-		w.DeadPaths = append(w.DeadPaths, *g)
+		sorted = append(sorted, g)
 	}
-	sort.SliceStable(w.DeadPaths, func(i, j int) bool {
-		a, b := w.DeadPaths[i], w.DeadPaths[j]
+	// Sort pointers, not the structs: images with 100,000 dead files exist.
+	slices.SortStableFunc(sorted, func(a, b *DeadPath) int {
 		if a.Bytes != b.Bytes {
-			return a.Bytes > b.Bytes
+			return cmp.Compare(b.Bytes, a.Bytes)
 		}
-		return a.Path < b.Path
+		return strings.Compare(a.Path, b.Path)
 	})
+	w.DeadPaths = make([]DeadPath, len(sorted))
+	for i, g := range sorted {
+		w.DeadPaths[i] = *g
+	}
 	return w
 }
 

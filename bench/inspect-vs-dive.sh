@@ -27,7 +27,7 @@ measure() {
   local walls=() rss=0
   for _ in $(seq "$RUNS"); do
     /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err" || true
-    read -r wall kb <"$tmp/time"
+    read -r wall kb < <(tail -n 1 "$tmp/time")
     walls+=("$wall")
     [ "$kb" -gt "$rss" ] && rss=$kb
   done
@@ -37,7 +37,7 @@ measure() {
   if [ "$tool" = dive ]; then
     wasted=$(grep -o 'wastedBytes: *[0-9]*' "$tmp/out" | grep -o '[0-9]*$' || echo '?')
   else
-    wasted=$(grep -o '"wastedBytes": [0-9]*' "$tmp/out" | head -1 | grep -o '[0-9]*$' || echo '?')
+    wasted=$(grep -m 1 -o '"wastedBytes": [0-9]*' "$tmp/out" | grep -o '[0-9]*$' || echo '?')
   fi
   printf '%s\t%s\t%s\t%d\t%s\n' "$(basename "$img")" "$tool" "$median" $((rss / 1024)) "$wasted"
 }
