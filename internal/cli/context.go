@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,7 +46,7 @@ func newContextCmd(e *env) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&fl.dockerfile, "file", "f", "", "Dockerfile, relative to DIR; selects <Dockerfile>.dockerignore (default \"Dockerfile\")")
+	f.StringVarP(&fl.dockerfile, "file", "f", "", "the Dockerfile, relative to the current directory as for docker build; selects <Dockerfile>.dockerignore (default DIR/Dockerfile)")
 	f.StringVar(&fl.format, "format", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	f.StringVar(&fl.threshold, "failure-threshold", "", "exit 1 when a finding is at least this severe: error, warning, info, style, none (default warning, or the config's)")
 	f.StringVarP(&fl.config, "config", "c", "", "configuration file (default: .shipshape.yaml or .hadolint.yaml in DIR or up to the repository root)")
@@ -71,6 +72,9 @@ func runContext(e *env, fl contextFlags, dir string) error {
 		}
 	case cfg.FailureThreshold != nil:
 		threshold = *cfg.FailureThreshold
+	}
+	if fl.dockerfile, err = dockerfileInContext(dir, fl.dockerfile); err != nil {
+		return &exitError{code: ExitError, err: err}
 	}
 	c, err := buildctx.Load(dir, fl.dockerfile)
 	if err != nil {
@@ -159,4 +163,32 @@ func cacheMap(c *buildctx.Context, dir, name string) (string, []buildctx.Invalid
 		return "", nil
 	}
 	return filepath.ToSlash(p), buildctx.Invalidations(buildctx.NewResolver(c), lint.BuildStages(f))
+}
+
+// dockerfileInContext turns -f, which docker build resolves from the current
+// directory, into the path relative to the context that buildctx expects.
+func dockerfileInContext(dir, name string) (string, error) {
+	if name == "" {
+		return "", nil
+	}
+	if _, err := os.Stat(name); err != nil {
+		hint := ""
+		if _, err2 := os.Stat(filepath.Join(dir, name)); err2 == nil {
+			hint = fmt.Sprintf(" (-f is relative to the current directory, as for docker build: did you mean -f %s?)", filepath.Join(dir, name))
+		}
+		return "", fmt.Errorf("Dockerfile %s: %w%s", name, errors.Unwrap(err), hint)
+	}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(absDir, abs)
+	if err != nil {
+		return "", err
+	}
+	return filepath.ToSlash(rel), nil
 }
