@@ -13,8 +13,8 @@ func TestDependencyRules(t *testing.T) {
 		"dockerfile": {},
 		"buildctx":   {},
 		"shell":      {},
-		"lint":       {"dockerfile", "shell", "buildctx"},
-		"rules":      {"lint", "dockerfile", "shell", "buildctx"},
+		"lint":       {"dockerfile", "shell", "buildctx", "analyze", "layers", "image"}, // image checks see analyze's types
+		"rules":      {"lint", "dockerfile", "shell", "buildctx", "analyze", "layers", "image"},
 		"report":     {"lint", "dockerfile", "shell", "buildctx", "analyze", "layers", "image"}, // through lint and analyze
 		"image":      {},
 		"layers":     {"image"},

@@ -22,6 +22,10 @@ type Result struct {
 	Merged   *layers.Merged  `json:"-"`
 	Taken    *layers.Image   `json:"-"`
 	Boundary layers.Boundary `json:"-"`
+	// HistoryLines maps a history entry (its index in Taken.History) to the
+	// Dockerfile line it was matched to, empty layers (USER, CMD, ENV)
+	// included; set by MatchDockerfile.
+	HistoryLines map[int]int `json:"-"`
 }
 
 // ImageInfo identifies the image.

@@ -27,12 +27,14 @@ func MatchDockerfile(r *Result, f *dockerfile.File) {
 	hist := r.Taken.History[r.Boundary.History:]
 	pairs := align(hist, ins)
 	lineOf := map[int]int{} // layer index → Dockerfile line
+	r.HistoryLines = map[int]int{}
 	for hi, ii := range pairs {
 		h := hist[hi]
+		line := ins[ii].Range.Start.Line
+		r.HistoryLines[r.Boundary.History+hi] = line
 		if h.Layer < 0 {
 			continue
 		}
-		line := ins[ii].Range.Start.Line
 		lineOf[h.Layer] = line
 		r.Layers[h.Layer].Instruction = &Attribution{Layer: h.Layer, CreatedBy: h.CreatedBy, File: f.Name, Line: line}
 	}

@@ -100,11 +100,15 @@ func (ig ignores) unused(rules []*Rule) []Finding {
 		if i.used {
 			continue
 		}
-		known := false
+		known, image := false, false
 		for _, r := range rules {
 			if r.Matches(i.code) {
 				known = true
+				image = image || r.Scope == ScopeImage
 			}
+		}
+		if image {
+			continue // silences an image check, which only `shipshape inspect --dockerfile` runs
 		}
 		var msg string
 		switch {

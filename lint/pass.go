@@ -22,6 +22,8 @@ type Pass struct {
 	// Rules read it through BuildContext or Sources, which load a context that
 	// Linter.LoadContext supplies on demand.
 	Context *buildctx.Context
+	// Image is the image an image check (ScopeImage) looks at; nil otherwise.
+	Image *ImageTarget
 
 	opts     map[string]any
 	state    *fileState

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // Rule is one check with everything users see about it: the same value feeds
@@ -23,8 +25,11 @@ type Rule struct {
 	// build contexts written as txtar archives for a context rule.
 	Bad, Good string
 	// Scope is what the rule checks: Lint runs the Dockerfile rules,
-	// LintContext the context rules.
+	// LintContext the context rules, LintImage the image checks.
 	Scope Scope
+	// Reads says which file contents an image check needs (lint/image.go);
+	// nil for checks that need only the layers' headers and the config.
+	Reads func(cfg *v1.ConfigFile) *Want
 	Check func(*Pass)
 }
 
@@ -38,11 +43,18 @@ const (
 	// Pass.File is the context's Dockerfile when it parses, and findings name
 	// paths of the context rather than lines.
 	ScopeContext
+	// ScopeImage rules check a built image (LintImage): Pass.Image is set,
+	// Pass.File is the Dockerfile it was built from when one is given, and
+	// findings carry Finding.Image.
+	ScopeImage
 )
 
 func (s Scope) String() string {
-	if s == ScopeContext {
+	switch s {
+	case ScopeContext:
 		return "context"
+	case ScopeImage:
+		return "image"
 	}
 	return "dockerfile"
 }
@@ -71,8 +83,12 @@ type Finding struct {
 	// bytes sent under its path. Zero when size is not the point.
 	Bytes int64 `json:"bytes,omitempty"`
 	// Suggestion is the line to add to .dockerignore, exactly as it should be
-	// written; empty when there is none to offer.
+	// written, for a context finding; for an image finding, the fix in words.
+	// Empty when there is none to offer.
 	Suggestion string `json:"suggestion,omitempty"`
+	// Image places an image check's finding in the image; nil for the
+	// findings of Dockerfile and context rules.
+	Image *ImageFinding `json:"image,omitempty"`
 }
 
 func (f Finding) String() string {

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/shipshape-dev/shipshape/analyze"
+	"github.com/shipshape-dev/shipshape/lint"
 )
 
 // InspectSchemaVersion is the version of the `shipshape inspect --format json`
@@ -22,20 +23,43 @@ type Inspection struct {
 	CIPassed      bool
 	Files         bool // list every layer's entries (JSON)
 	Top           int  // dead paths and inefficient files shown in text
+
+	// Checks says the image checks ran. Findings are all of theirs, the
+	// base image's included; the report shows those only with ShowBase.
+	// Rules feed SARIF's rule table.
+	Checks   bool
+	Findings []lint.Finding
+	Rules    []*lint.Rule
+	ShowBase bool
+	// ChecksOnly leaves the analysis out: the report is the findings.
+	ChecksOnly bool
 }
 
-// InspectFormats lists the formats of WriteInspection.
-func InspectFormats() []string { return []string{"json", "text"} }
+// InspectFormats lists the formats of WriteInspection: text and json have
+// their own layouts, the CI formats carry the image checks' findings.
+func InspectFormats() []string {
+	return []string{"checkstyle", "github", "gitlab", "json", "sarif", "text"}
+}
 
-// WriteInspection renders an inspection as text or JSON.
+// WriteInspection renders an inspection in one of InspectFormats.
 func WriteInspection(w io.Writer, format string, in *Inspection) error {
 	switch format {
 	case "text":
+		if in.ChecksOnly {
+			writeFindingsText(w, in)
+			writeGates(w, in) // they decide the exit status too
+			return nil
+		}
 		return writeInspectText(w, in)
 	case "json":
+		if in.ChecksOnly {
+			return writeChecksJSON(w, in)
+		}
 		return writeInspectJSON(w, in)
+	case "checkstyle", "github", "gitlab", "sarif":
+		return writeInspectCI(w, format, in)
 	}
-	return fmt.Errorf("unknown format %q (want %s)", format, strings.Join(InspectFormats(), " or "))
+	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(InspectFormats(), ", "))
 }
 
 type inspectJSON struct {
@@ -52,6 +76,37 @@ type inspectJSON struct {
 	DeadPaths                  []analyze.DeadPath `json:"deadPaths"`
 	OrphanWhiteouts            []string           `json:"orphanWhiteouts"`
 	CI                         *inspectCIJSON     `json:"ci,omitempty"`
+	// Findings and FindingsSummary are there when the image checks ran.
+	Findings        *[]inspectFindingJSON `json:"findings,omitempty"`
+	FindingsSummary *inspectSummaryJSON   `json:"findingsSummary,omitempty"`
+}
+
+// checksJSON is the document of --checks-only: the image and the findings.
+type checksJSON struct {
+	SchemaVersion   int                   `json:"schemaVersion"`
+	Tool            jsonTool              `json:"tool"`
+	Image           analyze.ImageInfo     `json:"image"`
+	Findings        *[]inspectFindingJSON `json:"findings"`
+	FindingsSummary *inspectSummaryJSON   `json:"findingsSummary"`
+	CI              *inspectCIJSON        `json:"ci,omitempty"`
+}
+
+func writeChecksJSON(w io.Writer, in *Inspection) error {
+	out := checksJSON{SchemaVersion: InspectSchemaVersion, Tool: jsonTool{Name: in.Tool, Version: in.Version}, Image: in.Result.Image}
+	if in.Gates != nil {
+		out.CI = &inspectCIJSON{Passed: in.CIPassed, Gates: in.Gates}
+	}
+	if out.Image.Tags == nil {
+		out.Image.Tags = []string{}
+	}
+	out.Findings, out.FindingsSummary = findingsJSON(in)
+	if out.Findings == nil {
+		out.Findings, out.FindingsSummary = &[]inspectFindingJSON{}, &inspectSummaryJSON{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
 }
 
 type inspectLayerJSON struct {
@@ -110,8 +165,10 @@ func writeInspectJSON(w io.Writer, in *Inspection) error {
 	if in.Gates != nil {
 		out.CI = &inspectCIJSON{Passed: in.CIPassed, Gates: in.Gates}
 	}
+	out.Findings, out.FindingsSummary = findingsJSON(in)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
 }
 
@@ -193,18 +250,28 @@ func writeInspectText(w io.Writer, in *Inspection) error {
 			p("  %10s  %d copies  %s\n", Bytes(f.WastedBytes), f.Count, f.Path)
 		}
 	}
-	if in.Gates != nil {
-		p("\n")
-		for _, g := range in.Gates {
-			p("%s  %s: %s\n", g.Status, g.Name, g.Message)
-		}
-		if in.CIPassed {
-			p("PASS\n")
-		} else {
-			p("FAIL\n")
-		}
+	if in.Checks {
+		p("\nimage checks (`shipshape rules CODE` explains one):\n")
+		writeFindingsText(w, in)
 	}
+	writeGates(w, in)
 	return nil
+}
+
+// writeGates writes the --ci verdicts, one line per gate and PASS or FAIL.
+func writeGates(w io.Writer, in *Inspection) {
+	if in.Gates == nil {
+		return
+	}
+	fmt.Fprint(w, "\n")
+	for _, g := range in.Gates {
+		fmt.Fprintf(w, "%s  %s: %s\n", g.Status, g.Name, g.Message)
+	}
+	if in.CIPassed {
+		fmt.Fprint(w, "PASS\n")
+	} else {
+		fmt.Fprint(w, "FAIL\n")
+	}
 }
 
 func removedBy(d analyze.DeadPath) string {

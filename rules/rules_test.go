@@ -146,7 +146,7 @@ func render(fs []lint.Finding) string {
 
 func TestRuleCases(t *testing.T) {
 	for _, r := range All() {
-		if r.Check == nil || r.Scope == lint.ScopeContext { // context rules: cx_test.go
+		if r.Check == nil || r.Scope != lint.ScopeDockerfile { // context rules: cx_test.go; image checks: im_test.go
 			continue
 		}
 		t.Run(r.Code, func(t *testing.T) {
@@ -236,7 +236,7 @@ func setSection(a *txtar.Archive, name, data string) {
 // TestExamples checks the examples in each rule's docs: Bad triggers it, Good does not.
 func TestExamples(t *testing.T) {
 	for _, r := range All() {
-		if r.Scope == lint.ScopeContext { // context rules: cx_test.go
+		if r.Scope != lint.ScopeDockerfile { // context rules: cx_test.go; image checks: im_test.go
 			continue
 		}
 		rules := []*lint.Rule{r}
@@ -283,7 +283,10 @@ func exampleContexts(t *testing.T, r *lint.Rule) (bad, good *buildctx.Context) {
 	return bad, good
 }
 
-var codeRe = regexp.MustCompile(`^(DF|CX)[1-9][0-9]{2}$`)
+var codeRe = regexp.MustCompile(`^(DF|CX|IM)[1-9][0-9]{2}$`)
+
+// families is the order of the rule families in All.
+var families = map[string]int{"DF": 0, "CX": 1, "IM": 2}
 var nameRe = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 var aliasRe = regexp.MustCompile(`^DL[34][0-9]{3}$`)
 var ruleVarRe = regexp.MustCompile(`(?m)^var ([A-Z][A-Za-z0-9]*) = &lint\.Rule\{`)
@@ -293,7 +296,8 @@ var ruleVarRe = regexp.MustCompile(`(?m)^var ([A-Z][A-Za-z0-9]*) = &lint\.Rule\{
 func TestRegistry(t *testing.T) {
 	files, _ := filepath.Glob("df*.go")
 	cx, _ := filepath.Glob("cx[0-9][0-9][0-9]_*.go")
-	files = append(files, cx...)
+	im, _ := filepath.Glob("im[0-9][0-9][0-9]_*.go")
+	files = append(append(files, cx...), im...)
 	declared := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -318,8 +322,8 @@ func TestRegistry(t *testing.T) {
 		if !codeRe.MatchString(r.Code) || !nameRe.MatchString(r.Name) {
 			t.Errorf("bad code or name: %q %q", r.Code, r.Name)
 		}
-		// Dockerfile rules first, then context rules, each family in code order
-		if i > 0 && all[i-1].Code[:2] == r.Code[:2] && all[i-1].Code >= r.Code || i > 0 && all[i-1].Code[:2] == "CX" && r.Code[:2] != "CX" {
+		// Dockerfile rules first, then context rules, then image checks, each family in code order
+		if i > 0 && all[i-1].Code[:2] == r.Code[:2] && all[i-1].Code >= r.Code || i > 0 && families[all[i-1].Code[:2]] > families[r.Code[:2]] {
 			t.Errorf("All is not in code order at %s", r.Code)
 		}
 		if seen[r.Code] || seen[r.Name] {

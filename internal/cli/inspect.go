@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,7 +20,9 @@ import (
 	"github.com/shipshape-dev/shipshape/dockerfile"
 	"github.com/shipshape-dev/shipshape/image"
 	"github.com/shipshape-dev/shipshape/layers"
+	"github.com/shipshape-dev/shipshape/lint"
 	"github.com/shipshape-dev/shipshape/report"
+	"github.com/shipshape-dev/shipshape/rules"
 )
 
 type inspectFlags struct {
@@ -29,6 +33,10 @@ type inspectFlags struct {
 	lowestEfficiency, highestWasted            string
 	highestUserWasted, maxReclaimable          string
 	maxExpansion                               int64
+
+	// image checks
+	noChecks, checksOnly, baseFindings, deep bool
+	threshold, config                        string
 }
 
 func newInspectCmd(e *env) *cobra.Command {
@@ -38,9 +46,15 @@ func newInspectCmd(e *env) *cobra.Command {
 		Short: "Take an image apart layer by layer and account for every byte",
 		Long: "inspect reads an image without a daemon, streaming each layer once, and reports\n" +
 			"its layers, the bytes that are in layers but not in the final filesystem (with the\n" +
-			"layer that added and the one that removed them), and dive-compatible efficiency.\n\n" +
+			"layer that added and the one that removed them), and dive-compatible efficiency.\n" +
+			"The image checks (IMnnn; `shipshape rules` lists them) then report what should not be in it:\n" +
+			"package caches, .git, compilers, secrets (never printed), root user, … with the layer,\n" +
+			"the Dockerfile line (--dockerfile), the fix and the bytes it saves. Findings in the base\n" +
+			"image's layers are hidden unless --base-findings.\n\n" +
 			"IMAGE is one of:\n" + sourcesHelp() +
-			"A bare path is recognised by its content; a bare name is a registry reference.",
+			"A bare path is recognised by its content; a bare name is a registry reference.\n\n" +
+			"Exit status: 0, or 1 when a finding is at or above --failure-threshold or a --ci gate\n" +
+			"fails, 2 on a usage or I/O error.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runInspect(cmd.Context(), e, &fl, args[0], cmd.Flags().Changed)
@@ -64,6 +78,12 @@ func newInspectCmd(e *env) *cobra.Command {
 	f.StringVar(&fl.highestWasted, "highest-wasted-bytes", "", "fail above this many dive-compatible wasted bytes (e.g. 20MB, or \"disabled\", the default)")
 	f.StringVar(&fl.highestUserWasted, "highest-user-wasted-percent", "", "fail above this ratio of wasted to user bytes (0..1, or \"disabled\"; dive's default 0.1)")
 	f.StringVar(&fl.maxReclaimable, "max-reclaimable-bytes", "", "fail above this many reclaimable bytes (e.g. 50MiB, or \"disabled\", the default)")
+	f.BoolVar(&fl.noChecks, "no-checks", false, "do not run the image checks (only the analysis)")
+	f.BoolVar(&fl.checksOnly, "checks-only", false, "print only the image checks' findings")
+	f.BoolVar(&fl.baseFindings, "base-findings", false, "also show findings in the base image's layers")
+	f.BoolVar(&fl.deep, "deep", false, "also look for the same content stored under several paths (IM212; hashes every file of 1 KiB or more)")
+	f.StringVar(&fl.threshold, "failure-threshold", "", "exit 1 when a shown finding is at least this severe: error, warning, info, style, none (default warning, or the config's)")
+	f.StringVarP(&fl.config, "config", "c", "", "configuration file (default: .shipshape.yaml or .hadolint.yaml next to --dockerfile, or in the current directory, up to the repository root)")
 	return cmd
 }
 
@@ -81,8 +101,35 @@ func runInspect(ctx context.Context, e *env, fl *inspectFlags, ref string, chang
 		// entry and keeps peak memory low instead.
 		debug.SetGCPercent(100)
 	}
-	if fl.format != "text" && fl.format != "json" {
-		return usageErr("unknown format %q (want %s)", fl.format, strings.Join(report.InspectFormats(), " or "))
+	if !slices.Contains(report.InspectFormats(), fl.format) {
+		return usageErr("unknown format %q (want one of %s)", fl.format, strings.Join(report.InspectFormats(), ", "))
+	}
+	if fl.noChecks && (fl.checksOnly || fl.deep || fl.baseFindings) {
+		return usageErr("--no-checks turns the image checks off; it cannot go with --checks-only, --deep or --base-findings")
+	}
+	if fl.noChecks && fl.format != "text" && fl.format != "json" {
+		return usageErr("--format %s reports the image checks' findings; it cannot go with --no-checks", fl.format)
+	}
+	all := rules.All()
+	cfgDir := "."
+	if fl.dockerfile != "" {
+		cfgDir = filepath.Dir(fl.dockerfile)
+	}
+	cfg, err := contextConfig(fl.config, cfgDir, all)
+	if err != nil {
+		return usageErr("%w", err)
+	}
+	if fl.deep {
+		cfg.Enable = append(cfg.Enable, rules.DuplicateContent.Code)
+	}
+	threshold := lint.Warning
+	switch {
+	case fl.threshold != "":
+		if threshold, err = lint.ParseSeverity(fl.threshold); err != nil {
+			return usageErr("--failure-threshold: %w", err)
+		}
+	case cfg.FailureThreshold != nil:
+		threshold = *cfg.FailureThreshold
 	}
 	var thresholds analyze.Thresholds
 	if fl.ci {
@@ -107,8 +154,23 @@ func runInspect(ctx context.Context, e *env, fl *inspectFlags, ref string, chang
 		return &exitError{code: ExitError, err: err}
 	}
 	defer src.Close()
+	// The checks that read file contents say which before the layers
+	// stream, so that each layer is still read once.
+	linter := &lint.Linter{Rules: all, Config: cfg}
+	cfgName := ref
+	if df != nil {
+		cfgName = df.Name
+	}
+	var contents *lint.Contents
+	readOpts := layers.Options{MaxEntries: fl.maxEntries}
+	if !fl.noChecks {
+		if contents = linter.NewContents(cfgName, src.Config, len(src.Layers)); contents != nil {
+			readOpts.Visit = contents.Visit
+		}
+	}
 	progress := newProgress(e.stderr, src)
-	im, err := layers.Read(ctx, src, layers.Options{MaxEntries: fl.maxEntries, Progress: progress.update})
+	readOpts.Progress = progress.update
+	im, err := layers.Read(ctx, src, readOpts)
 	progress.done()
 	if err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("reading %s: %w", ref, err)}
@@ -129,7 +191,15 @@ func runInspect(ctx context.Context, e *env, fl *inspectFlags, ref string, chang
 	if df != nil {
 		analyze.MatchDockerfile(res, df)
 	}
-	in := &report.Inspection{Tool: "shipshape", Version: Version(), Result: res, Files: fl.files, Top: fl.top}
+	// No report prints a secret that a history entry records (checks
+	// still see it in the config).
+	rules.RedactHistory(res)
+	in := &report.Inspection{Tool: "shipshape", Version: Version(), Result: res, Files: fl.files, Top: fl.top,
+		Rules: all, ShowBase: fl.baseFindings, ChecksOnly: fl.checksOnly}
+	if !fl.noChecks {
+		in.Checks = true
+		in.Findings = linter.LintImage(&lint.ImageTarget{Result: res, Contents: contents}, df).Findings
+	}
 	if fl.ci {
 		in.Gates, in.CIPassed = analyze.Evaluate(res, thresholds)
 	}
@@ -146,6 +216,11 @@ func runInspect(ctx context.Context, e *env, fl *inspectFlags, ref string, chang
 	}
 	if fl.ci && !in.CIPassed {
 		return &exitError{code: ExitFindings}
+	}
+	for _, f := range in.Shown() {
+		if threshold != lint.None && f.Severity.AtLeast(threshold) {
+			return &exitError{code: ExitFindings}
+		}
 	}
 	return nil
 }
