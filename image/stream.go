@@ -118,6 +118,7 @@ type layerReader struct {
 	raw      io.ReadCloser // the blob as stored
 	buffered *bufio.Reader // raw (through blobHash when set), peeked for magic
 	out      io.Reader     // uncompressed, through diffHash
+	ahead    *readAhead    // the decompressor's goroutine, for compressed blobs
 	closeDec func()
 
 	blobHash hash.Hash // nil when the blob is the uncompressed tar or unverifiable
@@ -178,7 +179,8 @@ func verifyLayer(ctx context.Context, l *Layer, raw io.ReadCloser, w want, opts 
 		}
 		dec, r.closeDec = zr, func() { putZstd(zr) }
 	}
-	r.out = io.TeeReader(dec, r.diffHash)
+	r.ahead = newReadAhead(dec)
+	r.out = io.TeeReader(r.ahead, r.diffHash)
 	r.max = opts.expansionBound(w.size)
 	return r, nil
 }
@@ -250,6 +252,11 @@ func (r *layerReader) sum(h hash.Hash, alg string) v1.Hash {
 }
 
 func (r *layerReader) Close() error {
+	err := r.raw.Close() // unblocks a decompressor waiting on the blob
+	if r.ahead != nil {
+		r.ahead.close()
+		r.ahead = nil
+	}
 	if r.closeDec != nil {
 		r.closeDec()
 		r.closeDec = nil
@@ -257,5 +264,5 @@ func (r *layerReader) Close() error {
 	if r.err == nil {
 		r.err = errors.New("layer stream closed")
 	}
-	return r.raw.Close()
+	return err
 }
