@@ -129,6 +129,7 @@ func archiveLayerAt(ctx context.Context, ar archive, i int, p string, diffID v1.
 		}
 		return verifyLayer(ctx, l, rc, w, opts)
 	}
+	l.raw = func(ctx context.Context) (io.ReadCloser, error) { return ar.openEntry(ctx, e) }
 	return l, archiveLayer{entry: e, want: w, digest: digest}, nil
 }
 

@@ -42,6 +42,7 @@ type Layer struct {
 	Size      int64 // blob size as stored: what a pull downloads for compressed blobs
 
 	open func(ctx context.Context) (io.ReadCloser, error) // uncompressed, verifying
+	raw  func(ctx context.Context) (io.ReadCloser, error) // the blob as stored, unverified
 }
 
 // ErrDigestMismatch is wrapped by the error a layer stream returns at its end

@@ -184,6 +184,7 @@ func buildImage(ctx context.Context, src blobSource, d v1.Descriptor, raw []byte
 			}
 			return verifyLayer(ctx, l, rc, w, opts)
 		}
+		l.raw = func(ctx context.Context) (io.ReadCloser, error) { return src.blob(ctx, ld) }
 		img.Layers = append(img.Layers, l)
 	}
 	return img, nil

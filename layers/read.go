@@ -33,6 +33,13 @@ type Options struct {
 	// holds the content and may be read (or not). It runs concurrently for
 	// different layers. An error stops the read.
 	Visit func(l *Layer, e *Entry, r io.Reader) error
+	// Header, when set, sees the tar header of every entry as its layer
+	// streams, with the entry's index in Layer.Entries, for callers that
+	// need what Entry leaves out (times, xattrs, names); index is -1 for
+	// an entry naming the root directory itself (kaniko writes one), which
+	// Entries does not hold. It runs concurrently for different layers.
+	// An error stops the read.
+	Header func(l *Layer, index int, h *tar.Header) error
 }
 
 // Progress says how far Read has come.
@@ -164,12 +171,22 @@ func readLayer(ctx context.Context, l *Layer, r io.Reader, total *atomic.Int64, 
 			return layerErr(l, err)
 		}
 		if !ok {
+			if opts.Header != nil && h.Typeflag == tar.TypeDir && e.Path == "" {
+				if err := opts.Header(l, -1, h); err != nil {
+					return layerErr(l, err)
+				}
+			}
 			continue
 		}
 		if total.Add(1) > int64(opts.MaxEntries) {
 			return layerErr(l, fmt.Errorf("the image holds more than %d entries, the limit that keeps memory bounded; raise it with --max-entries", opts.MaxEntries))
 		}
 		l.Entries = append(l.Entries, e)
+		if opts.Header != nil {
+			if err := opts.Header(l, len(l.Entries)-1, h); err != nil {
+				return layerErr(l, err)
+			}
+		}
 		if opts.Visit != nil && e.Kind == Regular && !e.IsMarker() {
 			if err := opts.Visit(l, &l.Entries[len(l.Entries)-1], tr); err != nil {
 				return layerErr(l, err)
@@ -177,6 +194,11 @@ func readLayer(ctx context.Context, l *Layer, r io.Reader, total *atomic.Int64, 
 		}
 	}
 }
+
+// FromHeader is the entry Read makes of a tar header; ok is false for the
+// headers Read skips (the root, global PAX headers, aufs metadata), so a
+// second pass over a layer can count its way to the same indexes.
+func FromHeader(h *tar.Header) (e Entry, ok bool, err error) { return entryOf(h) }
 
 // entryOf turns a tar header into an entry; ok is false for headers that are
 // not filesystem content (the root itself, global PAX headers, aufs metadata).

@@ -64,7 +64,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newLintCmd(e), newRulesCmd(e), newVersionCmd(e), newContextCmd(e), newInspectCmd(e))
+	root.AddCommand(newLintCmd(e), newRulesCmd(e), newVersionCmd(e), newContextCmd(e), newInspectCmd(e), newSquashCmd(e))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
