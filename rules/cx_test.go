@@ -133,43 +133,16 @@ func TestContextRuleCases(t *testing.T) {
 				t.Fatalf("rule %s has no test file %s_<name>.txtar", r.Code, strings.ToLower(r.Code))
 			}
 			a, cases := readCXCases(t, path)
-			bad, good, changed := 0, 0, false
+			cr := &caseRun{t: t, path: path, a: a, code: r.Code}
 			for _, c := range cases {
 				dir := makeContext(t, c.files)
 				ctx, res := lintContext(t, r, dir, c.config)
 				got := renderCX(res.Findings)
-				switch {
-				case strings.HasPrefix(c.name, "bad"):
-					bad++
-					if !strings.Contains(got, " "+r.Code+" ") {
-						t.Errorf("%s: case %s must trigger %s, got:\n%s", path, c.name, r.Code, got)
-					}
+				if cr.check(c.name, got, c.want) {
 					checkSuggestions(t, r, c, dir, ctx, res.Findings)
-				case strings.HasPrefix(c.name, "good"):
-					good++
-					if got != "" {
-						t.Errorf("%s: case %s must be clean, got:\n%s", path, c.name, got)
-					}
-				default:
-					t.Errorf("%s: case %s: name must start with bad or good", path, c.name)
-				}
-				if got != c.want {
-					if *update {
-						setSection(a, c.name+"/want", got)
-						changed = true
-					} else {
-						t.Errorf("%s: case %s:\n got: %s\nwant: %s", path, c.name, got, c.want)
-					}
 				}
 			}
-			if bad < 3 || good < 3 {
-				t.Errorf("%s: want at least 3 bad and 3 good cases, have %d and %d", path, bad, good)
-			}
-			if changed {
-				if err := os.WriteFile(path, txtar.Format(a), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			cr.finish(3)
 		})
 	}
 }

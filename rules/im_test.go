@@ -188,44 +188,16 @@ func TestImageRuleCases(t *testing.T) {
 				t.Fatalf("check %s has no test file %s_<name>.txtar", r.Code, strings.ToLower(r.Code))
 			}
 			a, cases := readIMCases(t, path)
-			bad, good, changed := 0, 0, false
+			cr := &caseRun{t: t, path: path, a: a, code: r.Code}
 			for _, c := range cases {
 				if c.image == "" {
 					t.Fatalf("%s: case %s names no image", path, c.name)
 				}
 				res := lintImage(t, []*lint.Rule{r}, checkImage(t, c.image), c.config)
 				got := renderIM(res.Findings)
-				switch {
-				case strings.HasPrefix(c.name, "bad"):
-					bad++
-					if !strings.Contains(got, " "+r.Code+" ") {
-						t.Errorf("%s: case %s must trigger %s, got:\n%s", path, c.name, r.Code, got)
-					}
-				case strings.HasPrefix(c.name, "good"):
-					good++
-					if got != "" {
-						t.Errorf("%s: case %s must be clean, got:\n%s", path, c.name, got)
-					}
-				default:
-					t.Errorf("%s: case %s: name must start with bad or good", path, c.name)
-				}
-				if got != c.want {
-					if *update {
-						setSection(a, c.name+"/want", got)
-						changed = true
-					} else {
-						t.Errorf("%s: case %s:\n got: %s\nwant: %s", path, c.name, got, c.want)
-					}
-				}
+				cr.check(c.name, got, c.want)
 			}
-			if bad < 1 || good < 1 {
-				t.Errorf("%s: want at least 1 bad and 1 good case, have %d and %d", path, bad, good)
-			}
-			if changed {
-				if err := os.WriteFile(path, txtar.Format(a), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			cr.finish(1)
 		})
 	}
 }

@@ -155,46 +155,17 @@ func TestRuleCases(t *testing.T) {
 				t.Fatalf("rule %s has no test file %s_<name>.txtar", r.Code, strings.ToLower(r.Code))
 			}
 			a, cases := readCases(t, path)
-			bad, good := 0, 0
-			changed := false
+			cr := &caseRun{t: t, path: path, a: a, code: r.Code}
 			for _, c := range cases {
 				if strings.HasPrefix(c.name, exampleCase) {
 					continue
 				}
 				res := lintWith(t, r, c.dockerfile, c.config, c.ctx)
 				got := render(res.Findings)
-				switch {
-				case strings.HasPrefix(c.name, "bad"):
-					bad++
-					if !strings.Contains(got, " "+r.Code+" ") {
-						t.Errorf("%s: case %s must trigger %s, got:\n%s", path, c.name, r.Code, got)
-					}
-				case strings.HasPrefix(c.name, "good"):
-					good++
-					if got != "" {
-						t.Errorf("%s: case %s must be clean, got:\n%s", path, c.name, got)
-					}
-				default:
-					t.Errorf("%s: case %s: name must start with bad or good", path, c.name)
-				}
-				if got != c.want {
-					if *update {
-						setSection(a, c.name+"/want", got)
-						changed = true
-					} else {
-						t.Errorf("%s: case %s:\n got: %s\nwant: %s", path, c.name, got, c.want)
-					}
-				}
+				cr.check(c.name, got, c.want)
 				if c.hasFixed {
 					fixed, _ := lint.ApplyFixes([]byte(c.dockerfile), res.Findings)
-					if string(fixed) != c.fixed {
-						if *update {
-							setSection(a, c.name+"/Dockerfile.fixed", string(fixed))
-							changed = true
-						} else {
-							t.Errorf("%s: case %s: fixed Dockerfile:\n%s\nwant:\n%s", path, c.name, fixed, c.fixed)
-						}
-					}
+					cr.golden(c.name+"/Dockerfile.fixed", string(fixed), c.fixed)
 					again := lintWith(t, r, string(fixed), c.config, c.ctx)
 					for _, f := range again.Findings {
 						if f.Fix != nil {
@@ -203,14 +174,7 @@ func TestRuleCases(t *testing.T) {
 					}
 				}
 			}
-			if bad < 2 || good < 2 {
-				t.Errorf("%s: want at least 2 bad and 2 good cases, have %d and %d", path, bad, good)
-			}
-			if changed {
-				if err := os.WriteFile(path, txtar.Format(a), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			cr.finish(2)
 		})
 	}
 }
@@ -343,4 +307,64 @@ func TestRegistry(t *testing.T) {
 		}
 	}
 	_ = sort.Strings
+}
+
+// caseRun keeps what every case file checks: bad cases trigger the rule,
+// good ones are clean, the golden matches (or is rewritten with -update), and
+// the file has enough of both.
+type caseRun struct {
+	t         *testing.T
+	path      string
+	a         *txtar.Archive
+	code      string
+	bad, good int
+	changed   bool
+}
+
+// check compares one case's rendered findings with its golden and reports
+// whether it is a bad case.
+func (cr *caseRun) check(name, got, want string) (bad bool) {
+	t := cr.t
+	switch {
+	case strings.HasPrefix(name, "bad"):
+		cr.bad++
+		bad = true
+		if !strings.Contains(got, " "+cr.code+" ") {
+			t.Errorf("%s: case %s must trigger %s, got:\n%s", cr.path, name, cr.code, got)
+		}
+	case strings.HasPrefix(name, "good"):
+		cr.good++
+		if got != "" {
+			t.Errorf("%s: case %s must be clean, got:\n%s", cr.path, name, got)
+		}
+	default:
+		t.Errorf("%s: case %s: name must start with bad or good", cr.path, name)
+	}
+	cr.golden(name+"/want", got, want)
+	return bad
+}
+
+// golden compares a section with what the test got, rewriting it with -update.
+func (cr *caseRun) golden(section, got, want string) {
+	if got == want {
+		return
+	}
+	if *update {
+		setSection(cr.a, section, got)
+		cr.changed = true
+		return
+	}
+	cr.t.Errorf("%s: case %s:\n got: %s\nwant: %s", cr.path, strings.TrimSuffix(section, "/want"), got, want)
+}
+
+// finish checks the counts and writes the updated goldens.
+func (cr *caseRun) finish(minEach int) {
+	if cr.bad < minEach || cr.good < minEach {
+		cr.t.Errorf("%s: want at least %d bad and %d good cases, have %d and %d", cr.path, minEach, minEach, cr.bad, cr.good)
+	}
+	if cr.changed {
+		if err := os.WriteFile(cr.path, txtar.Format(cr.a), 0o644); err != nil {
+			cr.t.Fatal(err)
+		}
+	}
 }
