@@ -35,51 +35,42 @@ type Gate struct {
 // Evaluate checks r against t; ok is false when any gate fails.
 func Evaluate(r *Result, t Thresholds) (gates []Gate, ok bool) {
 	ok = true
-	add := func(g Gate) {
-		if g.Status == "FAIL" {
-			ok = false
+	// gate adds one gate; set is false when its threshold is disabled.
+	gate := func(name string, set bool, value, threshold string, fail bool, msg string) {
+		g := Gate{Name: name, Status: "PASS", Value: value, Threshold: threshold, Message: msg}
+		switch {
+		case !set:
+			g = Gate{Name: name, Status: "SKIP", Threshold: "disabled", Message: "disabled"}
+		case fail:
+			g.Status, ok = "FAIL", false
 		}
 		gates = append(gates, g)
 	}
-	if t.LowestEfficiency == nil {
-		add(Gate{Name: "lowest-efficiency", Status: "SKIP", Threshold: "disabled", Message: "disabled"})
+	d := r.Dive
+	if e := t.LowestEfficiency; e != nil {
+		gate("lowest-efficiency", true, fmt.Sprintf("%.4f", d.Efficiency), fmt.Sprintf("%g", *e), d.Efficiency < *e,
+			fmt.Sprintf("dive-compatible efficiency %.2f %% (at least %g %% wanted)", d.Efficiency*100, *e*100))
 	} else {
-		g := Gate{Name: "lowest-efficiency", Status: "PASS", Value: fmt.Sprintf("%.4f", r.Dive.Efficiency), Threshold: fmt.Sprintf("%g", *t.LowestEfficiency)}
-		g.Message = fmt.Sprintf("dive-compatible efficiency %.2f %% (at least %g %% wanted)", r.Dive.Efficiency*100, *t.LowestEfficiency*100)
-		if r.Dive.Efficiency < *t.LowestEfficiency {
-			g.Status = "FAIL"
-		}
-		add(g)
+		gate("lowest-efficiency", false, "", "", false, "")
 	}
-	if t.HighestWastedBytes == nil {
-		add(Gate{Name: "highest-wasted-bytes", Status: "SKIP", Threshold: "disabled", Message: "disabled"})
+	if w := t.HighestWastedBytes; w != nil {
+		gate("highest-wasted-bytes", true, strconv.FormatInt(d.WastedBytes, 10), strconv.FormatInt(*w, 10), d.WastedBytes > *w,
+			fmt.Sprintf("dive-compatible wasted bytes %d (at most %d allowed)", d.WastedBytes, *w))
 	} else {
-		g := Gate{Name: "highest-wasted-bytes", Status: "PASS", Value: strconv.FormatInt(r.Dive.WastedBytes, 10), Threshold: strconv.FormatInt(*t.HighestWastedBytes, 10)}
-		g.Message = fmt.Sprintf("dive-compatible wasted bytes %d (at most %d allowed)", r.Dive.WastedBytes, *t.HighestWastedBytes)
-		if r.Dive.WastedBytes > *t.HighestWastedBytes {
-			g.Status = "FAIL"
-		}
-		add(g)
+		gate("highest-wasted-bytes", false, "", "", false, "")
 	}
-	if t.HighestUserWastedPercent == nil {
-		add(Gate{Name: "highest-user-wasted-percent", Status: "SKIP", Threshold: "disabled", Message: "disabled"})
+	if u := t.HighestUserWastedPercent; u != nil {
+		gate("highest-user-wasted-percent", true, fmt.Sprintf("%.4f", d.UserWastedPercent), fmt.Sprintf("%g", *u), d.UserWastedPercent > *u,
+			fmt.Sprintf("dive-compatible user wasted %.2f %% of the bytes your layers add (at most %g %% allowed)", d.UserWastedPercent*100, *u*100))
 	} else {
-		g := Gate{Name: "highest-user-wasted-percent", Status: "PASS", Value: fmt.Sprintf("%.4f", r.Dive.UserWastedPercent), Threshold: fmt.Sprintf("%g", *t.HighestUserWastedPercent)}
-		g.Message = fmt.Sprintf("dive-compatible user wasted %.2f %% of the bytes your layers add (at most %g %% allowed)", r.Dive.UserWastedPercent*100, *t.HighestUserWastedPercent*100)
-		if r.Dive.UserWastedPercent > *t.HighestUserWastedPercent {
-			g.Status = "FAIL"
-		}
-		add(g)
+		gate("highest-user-wasted-percent", false, "", "", false, "")
 	}
-	if t.MaxReclaimableBytes == nil {
-		add(Gate{Name: "max-reclaimable-bytes", Status: "SKIP", Threshold: "disabled", Message: "disabled"})
+	if m := t.MaxReclaimableBytes; m != nil {
+		rb := r.Waste.ReclaimableBytes
+		gate("max-reclaimable-bytes", true, strconv.FormatInt(rb, 10), strconv.FormatInt(*m, 10), rb > *m,
+			fmt.Sprintf("reclaimable %d bytes not in the final filesystem (at most %d allowed)", rb, *m))
 	} else {
-		g := Gate{Name: "max-reclaimable-bytes", Status: "PASS", Value: strconv.FormatInt(r.Waste.ReclaimableBytes, 10), Threshold: strconv.FormatInt(*t.MaxReclaimableBytes, 10)}
-		g.Message = fmt.Sprintf("reclaimable %d bytes not in the final filesystem (at most %d allowed)", r.Waste.ReclaimableBytes, *t.MaxReclaimableBytes)
-		if r.Waste.ReclaimableBytes > *t.MaxReclaimableBytes {
-			g.Status = "FAIL"
-		}
-		add(g)
+		gate("max-reclaimable-bytes", false, "", "", false, "")
 	}
 	return gates, ok
 }
