@@ -28,28 +28,17 @@ var CopySourceMissing = &lint.Rule{
 	Practice: []string{"P36"},
 	Bad:      "FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\n",
 	Good:     "FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements/base.txt requirements.txt\nRUN pip install --no-cache-dir -r requirements.txt\n",
-	Check: lint.EachInstruction(func(p *lint.Pass, in *dockerfile.Instruction) {
-		srcs, exclude := lint.ContextSources(in)
-		if len(srcs) == 0 {
+	Check: eachResolvedSource(func(p *lint.Pass, in *dockerfile.Instruction, r *buildctx.Resolver, src string, res buildctx.Resolution) {
+		if !res.Missing || res.Wildcard || builtBeforeDockerBuild(r.Context(), res.Path) {
 			return
 		}
-		r := p.Sources()
-		if r == nil {
-			return
+		hint := "fix the path or add the file to the context"
+		if s := r.Suggest(res.Path); s != "" {
+			hint = "did you mean `" + s + "`?"
 		}
-		for _, src := range srcs {
-			res := r.Resolve(src, exclude...)
-			if !res.Missing || res.Wildcard || builtBeforeDockerBuild(r.Context(), res.Path) {
-				continue
-			}
-			hint := "fix the path or add the file to the context"
-			if s := r.Suggest(res.Path); s != "" {
-				hint = "did you mean `" + s + "`?"
-			}
-			reportSource(p, in, src, "`"+dcKeyword(in)+" "+src+"`: `"+res.Path+"` is not in the build context, "+
-				"so the build stops at this line with \"not found\"; "+hint)
-		}
-	}, "copy", "add"),
+		reportSource(p, in, src, "`"+dcKeyword(in)+" "+src+"`: `"+res.Path+"` is not in the build context, "+
+			"so the build stops at this line with \"not found\"; "+hint)
+	}),
 }
 
 // buildOutputDirs are where build tools put what a Dockerfile then copies

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/shipshape-dev/shipshape/buildctx"
 	"github.com/shipshape-dev/shipshape/dockerfile"
 	"github.com/shipshape-dev/shipshape/lint"
 )
@@ -20,34 +21,23 @@ var CopySourceIgnored = &lint.Rule{
 	Practice: []string{"P36"},
 	Bad:      "FROM nginx:1.27-alpine\nCOPY dist/ /usr/share/nginx/html/\n",
 	Good:     "FROM nginx:1.27-alpine\nCOPY public/ /usr/share/nginx/html/\n",
-	Check: lint.EachInstruction(func(p *lint.Pass, in *dockerfile.Instruction) {
-		srcs, exclude := lint.ContextSources(in)
-		if len(srcs) == 0 {
+	Check: eachResolvedSource(func(p *lint.Pass, in *dockerfile.Instruction, r *buildctx.Resolver, src string, res buildctx.Resolution) {
+		if !res.Excluded {
 			return
 		}
-		r := p.Sources()
-		if r == nil {
+		by, fix := "the ignore file", "remove the pattern that excludes it"
+		if res.Rule != nil {
+			by = res.Rule.String()
+			fix = "remove that line"
+		}
+		if !res.Wildcard {
+			fix += ", or add `!" + res.Path + "` after it"
+			reportSource(p, in, src, "`"+dcKeyword(in)+" "+src+"`: `"+res.Path+"` is excluded by "+by+
+				", so the builder never receives it and the build stops at this line with \"not found\"; "+fix)
 			return
 		}
-		for _, src := range srcs {
-			res := r.Resolve(src, exclude...)
-			if !res.Excluded {
-				continue
-			}
-			by, fix := "the ignore file", "remove the pattern that excludes it"
-			if res.Rule != nil {
-				by = res.Rule.String()
-				fix = "remove that line"
-			}
-			if !res.Wildcard {
-				fix += ", or add `!" + res.Path + "` after it"
-				reportSource(p, in, src, "`"+dcKeyword(in)+" "+src+"`: `"+res.Path+"` is excluded by "+by+
-					", so the builder never receives it and the build stops at this line with \"not found\"; "+fix)
-				continue
-			}
-			reportSource(p, in, src, "`"+dcKeyword(in)+" "+src+"`: everything it matches is excluded by "+by+
-				", so this copies nothing and whatever needs those files fails later; "+fix+
-				", or add `!"+res.Path+"` after it")
-		}
-	}, "copy", "add"),
+		reportSource(p, in, src, "`"+dcKeyword(in)+" "+src+"`: everything it matches is excluded by "+by+
+			", so this copies nothing and whatever needs those files fails later; "+fix+
+			", or add `!"+res.Path+"` after it")
+	}),
 }

@@ -195,3 +195,21 @@ func dcInstructionText(in *dockerfile.Instruction) string {
 	}
 	return s
 }
+
+// eachResolvedSource calls fn for every context source of every COPY and ADD,
+// resolved against the build context; it does nothing without a context.
+func eachResolvedSource(fn func(p *lint.Pass, in *dockerfile.Instruction, r *buildctx.Resolver, src string, res buildctx.Resolution)) func(*lint.Pass) {
+	return lint.EachInstruction(func(p *lint.Pass, in *dockerfile.Instruction) {
+		srcs, exclude := lint.ContextSources(in)
+		if len(srcs) == 0 {
+			return
+		}
+		r := p.Sources()
+		if r == nil {
+			return
+		}
+		for _, src := range srcs {
+			fn(p, in, r, src, r.Resolve(src, exclude...))
+		}
+	}, "copy", "add")
+}
