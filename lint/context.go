@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 
 	"github.com/shipshape-dev/shipshape/buildctx"
 	"github.com/shipshape-dev/shipshape/dockerfile"
@@ -35,37 +34,21 @@ func (l *Linter) LintContext(c *buildctx.Context) Result {
 		f, _, _ = dockerfile.Parse(name, src)
 	}
 	state := &fileState{scripts: map[*dockerfile.Instruction]*shellScript{}}
-	var out []Finding
-	for _, r := range l.Rules {
-		if r.Check == nil || r.Scope != ScopeContext || !eff.Enabled(r) {
-			continue
+	base := Pass{File: f, Context: c, state: state, trusted: cfg.TrustedRegistries}
+	all := runScope(l.Rules, ScopeContext, eff, base, func(r *Rule, v any, stack string) Finding {
+		return Finding{
+			Code: r.Code, Name: r.Name, Severity: Error, File: ".",
+			Message: fmt.Sprintf("internal error in rule %s (%v); please report it with a listing of this build context: %s", r.Code, v, stack),
 		}
-		p := &Pass{File: f, Rule: r, Context: c, opts: eff.Options(r), state: state, trusted: cfg.TrustedRegistries}
-		for _, fd := range runContextRule(p) {
-			fd.Severity = eff.Severity(r, fd.Severity)
-			if fd.Severity != None {
-				out = append(out, fd)
-			}
+	})
+	var out []Finding
+	for _, fd := range all {
+		if fd.Severity != None {
+			out = append(out, fd)
 		}
 	}
 	SortFindings(out)
 	return Result{File: f, Findings: out}
-}
-
-// runContextRule runs one context rule; a rule that panics costs its own
-// findings, never the run.
-func runContextRule(p *Pass) (out []Finding) {
-	defer func() {
-		if v := recover(); v != nil {
-			out = []Finding{{
-				Code: p.Rule.Code, Name: p.Rule.Name, Severity: Error, File: ".",
-				Message: fmt.Sprintf("internal error in rule %s (%v); please report it with a listing of this build context: %s",
-					p.Rule.Code, v, firstLine(string(debug.Stack()))),
-			}}
-		}
-	}()
-	p.Rule.Check(p)
-	return p.findings
 }
 
 // ReportPath records a finding of a context rule about path (relative to the

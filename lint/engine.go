@@ -63,17 +63,13 @@ func (l *Linter) Lint(name string, src []byte) Result {
 		return Result{Findings: []Finding{fd}}
 	}
 	state := &fileState{scripts: map[*dockerfile.Instruction]*shellScript{}, fixedCtx: l.Context, loadCtx: l.LoadContext}
-	var out []Finding
-	for _, r := range l.Rules {
-		if r.Check == nil || r.Scope != ScopeDockerfile || !eff.Enabled(r) {
-			continue
+	base := Pass{File: f, Context: l.Context, state: state, trusted: cfg.TrustedRegistries}
+	out := runScope(l.Rules, ScopeDockerfile, eff, base, func(r *Rule, v any, stack string) Finding {
+		return Finding{
+			Code: r.Code, Name: r.Name, Severity: Error, File: f.Name, Line: 1, Column: 1, EndLine: 1, EndColumn: 1,
+			Message: fmt.Sprintf("internal error in rule %s (%v); please report it with this Dockerfile: %s", r.Code, v, stack),
 		}
-		p := &Pass{File: f, Rule: r, Context: l.Context, opts: eff.Options(r), state: state, trusted: cfg.TrustedRegistries}
-		for _, fd := range runRule(p) {
-			fd.Severity = eff.Severity(r, fd.Severity)
-			out = append(out, fd)
-		}
-	}
+	})
 	ig := parseIgnores(f)
 	out = ig.apply(f, out, l.Rules)
 	if eff.Enabled(UnusedIgnoreRule) {
@@ -92,14 +88,30 @@ func (l *Linter) Lint(name string, src []byte) Result {
 	return Result{File: f, Findings: kept, ContextErr: state.ctxErr}
 }
 
-// runRule runs one rule; a rule that panics costs its own findings, never the run.
-func runRule(p *Pass) (out []Finding) {
+// runScope runs every enabled rule of one scope, each on its own copy of base,
+// and gives their findings the configured severities. A rule that panics
+// costs only its own findings: crash turns the panic into one finding that
+// says what to report.
+func runScope(rules []*Rule, scope Scope, eff Effective, base Pass, crash func(r *Rule, v any, stack string) Finding) []Finding {
+	var out []Finding
+	for _, r := range rules {
+		if r.Check == nil || r.Scope != scope || !eff.Enabled(r) {
+			continue
+		}
+		p := base
+		p.Rule, p.opts = r, eff.Options(r)
+		for _, fd := range runGuarded(&p, crash) {
+			fd.Severity = eff.Severity(r, fd.Severity)
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
+func runGuarded(p *Pass, crash func(r *Rule, v any, stack string) Finding) (out []Finding) {
 	defer func() {
 		if v := recover(); v != nil {
-			out = []Finding{{
-				Code: p.Rule.Code, Name: p.Rule.Name, Severity: Error, File: p.File.Name, Line: 1, Column: 1, EndLine: 1, EndColumn: 1,
-				Message: fmt.Sprintf("internal error in rule %s (%v); please report it with this Dockerfile: %s", p.Rule.Code, v, firstLine(string(debug.Stack()))),
-			}}
+			out = []Finding{crash(p.Rule, v, firstLine(string(debug.Stack())))}
 		}
 	}()
 	p.Rule.Check(p)

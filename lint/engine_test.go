@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shipshape-dev/shipshape/buildctx"
 	"github.com/shipshape-dev/shipshape/dockerfile"
 )
 
@@ -163,5 +164,16 @@ func TestApplyFixes(t *testing.T) {
 	out, n := ApplyFixes([]byte(src), fs)
 	if string(out) != "FROM debian:12\nRUN a\n" || n != 2 {
 		t.Errorf("got %q (%d)", out, n)
+	}
+}
+
+// A context rule that panics costs its own findings too, and the others still run.
+func TestPanickingContextRuleCostsOnlyItself(t *testing.T) {
+	boom := &Rule{Code: "CX298", Name: "boom", Severity: Warning, Scope: ScopeContext, Check: func(*Pass) { panic("boom") }}
+	fine := &Rule{Code: "CX299", Name: "fine", Severity: Warning, Scope: ScopeContext, Check: func(p *Pass) { p.ReportPath(".", 0, "", "seen") }}
+	res := (&Linter{Rules: []*Rule{boom, fine}}).LintContext(&buildctx.Context{Dir: t.TempDir()})
+	if len(res.Findings) != 2 || res.Findings[0].Code != "CX298" || res.Findings[0].Severity != Error ||
+		!strings.Contains(res.Findings[0].Message, "internal error in rule CX298") || res.Findings[1].Code != "CX299" {
+		t.Errorf("findings %+v", res.Findings)
 	}
 }

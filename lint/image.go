@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
-	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -387,17 +386,18 @@ func (l *Linter) LintImage(t *ImageTarget, f *dockerfile.File) Result {
 	}
 	eff := cfg.For(name)
 	state := &fileState{scripts: map[*dockerfile.Instruction]*shellScript{}}
-	var out []Finding
-	for _, r := range l.Rules {
-		if r.Check == nil || r.Scope != ScopeImage || !eff.Enabled(r) {
-			continue
+	base := Pass{File: f, Image: t, state: state, trusted: cfg.TrustedRegistries}
+	all := runScope(l.Rules, ScopeImage, eff, base, func(r *Rule, v any, stack string) Finding {
+		return Finding{
+			Code: r.Code, Name: r.Name, Severity: Error, File: t.Image.Reference,
+			Image:   &ImageFinding{Layer: -1, Paths: []ImagePath{}},
+			Message: fmt.Sprintf("internal error in check %s (%v); please report it with the output of `shipshape inspect --format json --files`: %s", r.Code, v, stack),
 		}
-		p := &Pass{File: f, Rule: r, Image: t, opts: eff.Options(r), state: state, trusted: cfg.TrustedRegistries}
-		for _, fd := range runImageRule(p) {
-			fd.Severity = eff.Severity(r, fd.Severity)
-			if fd.Severity != None {
-				out = append(out, fd)
-			}
+	})
+	var out []Finding
+	for _, fd := range all {
+		if fd.Severity != None {
+			out = append(out, fd)
 		}
 	}
 	if f != nil {
@@ -429,21 +429,4 @@ func SortImageFindings(fs []Finding, layerCount int) {
 		}
 		return a.Message < b.Message
 	})
-}
-
-// runImageRule runs one image check; a check that panics costs its own
-// findings, never the run.
-func runImageRule(p *Pass) (out []Finding) {
-	defer func() {
-		if v := recover(); v != nil {
-			out = []Finding{{
-				Code: p.Rule.Code, Name: p.Rule.Name, Severity: Error, File: p.Image.Image.Reference,
-				Image: &ImageFinding{Layer: -1, Paths: []ImagePath{}},
-				Message: fmt.Sprintf("internal error in check %s (%v); please report it with the output of `shipshape inspect --format json --files`: %s",
-					p.Rule.Code, v, firstLine(string(debug.Stack()))),
-			}}
-		}
-	}()
-	p.Rule.Check(p)
-	return p.findings
 }
