@@ -120,19 +120,10 @@ func shortID(digest string) string {
 // inspectFindingJSON is a finding of the inspect JSON: the item shape of
 // `shipshape lint --format json` plus where it is in the image.
 type inspectFindingJSON struct {
-	Code            string           `json:"code"`
-	Name            string           `json:"name"`
-	Severity        string           `json:"severity"`
-	Message         string           `json:"message"`
-	File            string           `json:"file"`
-	Line            int              `json:"line"`
-	Column          int              `json:"column"`
-	EndLine         int              `json:"endLine"`
-	EndColumn       int              `json:"endColumn"`
-	Aliases         []string         `json:"aliases"`
+	jsonFinding // what `shipshape lint --format json` writes, so the item shape cannot drift
+	// Bytes shadows the lint item's optional field: image findings always say it.
 	Bytes           int64            `json:"bytes"`
 	CompressedBytes int64            `json:"compressedBytes"`
-	Suggestion      string           `json:"suggestion,omitempty"`
 	Layer           int              `json:"layer"`
 	LayerDigest     string           `json:"layerDigest,omitempty"`
 	CreatedBy       string           `json:"createdBy"`
@@ -160,9 +151,7 @@ func findingsJSON(in *Inspection) (*[]inspectFindingJSON, *inspectSummaryJSON) {
 	c := counts(shown)
 	sum.Error, sum.Warning, sum.Info, sum.Style = c[lint.Error], c[lint.Warning], c[lint.Info], c[lint.Style]
 	for _, f := range shown {
-		j := inspectFindingJSON{Code: f.Code, Name: f.Name, Severity: f.Severity.String(), Message: f.Message,
-			File: f.File, Line: f.Line, Column: f.Column, EndLine: f.EndLine, EndColumn: f.EndColumn,
-			Aliases: append([]string{}, f.Aliases...), Bytes: f.Bytes, Suggestion: f.Suggestion, Layer: -1, Paths: []lint.ImagePath{}}
+		j := inspectFindingJSON{jsonFinding: toJSONFinding(f), Bytes: f.Bytes, Layer: -1, Paths: []lint.ImagePath{}}
 		if at := f.Image; at != nil {
 			j.Layer, j.LayerDigest, j.CreatedBy, j.Base = at.Layer, at.LayerDigest, at.CreatedBy, at.Base
 			j.CompressedBytes, j.MorePaths = at.CompressedBytes, at.MorePaths
