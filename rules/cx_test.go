@@ -28,33 +28,16 @@ type cxCase struct {
 }
 
 func readCXCases(t *testing.T, path string) (*txtar.Archive, []*cxCase) {
-	a, err := txtar.ParseFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	byName := map[string]*cxCase{}
-	var out []*cxCase
-	for _, f := range a.Files {
-		dir, file, ok := strings.Cut(f.Name, "/")
-		if !ok {
-			t.Fatalf("%s: section %q: want CASE/PATH", path, f.Name)
-		}
-		c := byName[dir]
-		if c == nil {
-			c = &cxCase{name: dir, files: map[string]string{}}
-			byName[dir] = c
-			out = append(out, c)
-		}
+	return readCaseFile(t, path, func(name string) *cxCase { return &cxCase{name: name, files: map[string]string{}} }, func(c *cxCase, file string, data []byte) {
 		switch file {
 		case "want":
-			c.want, c.hasWant = string(f.Data), true
+			c.want, c.hasWant = string(data), true
 		case "config.yaml":
-			c.config = string(f.Data)
+			c.config = string(data)
 		default:
-			c.files[file] = string(f.Data)
+			c.files[file] = string(data)
 		}
-	}
-	return a, out
+	})
 }
 
 var sparseRe = regexp.MustCompile(`^\(([0-9.]+) ([KMG]i?B) of [^)]*\)\n?$`)

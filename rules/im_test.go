@@ -33,36 +33,18 @@ type imCase struct {
 }
 
 func readIMCases(t *testing.T, path string) (*txtar.Archive, []*imCase) {
-	t.Helper()
-	a, err := txtar.ParseFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	byName := map[string]*imCase{}
-	var out []*imCase
-	for _, f := range a.Files {
-		dir, file, ok := strings.Cut(f.Name, "/")
-		if !ok {
-			t.Fatalf("%s: section %q: want CASE/FILE", path, f.Name)
-		}
-		c := byName[dir]
-		if c == nil {
-			c = &imCase{name: dir}
-			byName[dir] = c
-			out = append(out, c)
-		}
+	return readCaseFile(t, path, func(name string) *imCase { return &imCase{name: name} }, func(c *imCase, file string, data []byte) {
 		switch file {
 		case "image":
-			c.image = strings.TrimSpace(string(f.Data))
+			c.image = strings.TrimSpace(string(data))
 		case "config.yaml":
-			c.config = string(f.Data)
+			c.config = string(data)
 		case "want":
-			c.want = string(f.Data)
+			c.want = string(data)
 		default:
-			t.Fatalf("%s: unknown section %q", path, f.Name)
+			t.Fatalf("%s: unknown section %q", path, c.name+"/"+file)
 		}
-	}
-	return a, out
+	})
 }
 
 // imTarget is one Checks image read and analyzed once for every check.

@@ -41,48 +41,27 @@ func caseFile(r *lint.Rule) string {
 }
 
 func readCases(t *testing.T, path string) (*txtar.Archive, []*testCase) {
-	a, err := txtar.ParseFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	byName := map[string]*testCase{}
-	var order []string
-	for _, f := range a.Files {
-		dir, file, ok := strings.Cut(f.Name, "/")
-		if !ok {
-			t.Fatalf("%s: section %q: want CASE/FILE", path, f.Name)
-		}
-		c := byName[dir]
-		if c == nil {
-			c = &testCase{name: dir}
-			byName[dir] = c
-			order = append(order, dir)
-		}
+	return readCaseFile(t, path, func(name string) *testCase { return &testCase{name: name} }, func(c *testCase, file string, data []byte) {
 		switch file {
 		case "Dockerfile":
-			c.dockerfile = string(f.Data)
+			c.dockerfile = string(data)
 		case "want":
-			c.want = string(f.Data)
+			c.want = string(data)
 		case "config.yaml":
-			c.config = string(f.Data)
+			c.config = string(data)
 		case "Dockerfile.fixed":
-			c.fixed, c.hasFixed = string(f.Data), true
+			c.fixed, c.hasFixed = string(data), true
 		default:
-			if rel, ok := strings.CutPrefix(file, "ctx/"); ok && rel != "" {
-				if c.ctx == nil {
-					c.ctx = map[string]string{}
-				}
-				c.ctx[rel] = string(f.Data)
-				continue
+			rel, ok := strings.CutPrefix(file, "ctx/")
+			if !ok || rel == "" {
+				t.Fatalf("%s: unknown section %q", path, c.name+"/"+file)
 			}
-			t.Fatalf("%s: unknown section %q", path, f.Name)
+			if c.ctx == nil {
+				c.ctx = map[string]string{}
+			}
+			c.ctx[rel] = string(data)
 		}
-	}
-	var cases []*testCase
-	for _, n := range order {
-		cases = append(cases, byName[n])
-	}
-	return a, cases
+	})
 }
 
 // lintWith lints src with r alone; with ctx files, src is the Dockerfile of
@@ -367,4 +346,30 @@ func (cr *caseRun) finish(minEach int) {
 			cr.t.Fatal(err)
 		}
 	}
+}
+
+// readCaseFile parses a case file and groups its CASE/FILE sections by case,
+// in file order: newCase makes a case, set stores one of its files.
+func readCaseFile[C any](t *testing.T, path string, newCase func(name string) *C, set func(c *C, file string, data []byte)) (*txtar.Archive, []*C) {
+	t.Helper()
+	a, err := txtar.ParseFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*C{}
+	var out []*C
+	for _, f := range a.Files {
+		dir, file, ok := strings.Cut(f.Name, "/")
+		if !ok {
+			t.Fatalf("%s: section %q: want CASE/FILE", path, f.Name)
+		}
+		c := byName[dir]
+		if c == nil {
+			c = newCase(dir)
+			byName[dir] = c
+			out = append(out, c)
+		}
+		set(c, file, f.Data)
+	}
+	return a, out
 }
