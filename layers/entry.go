@@ -82,11 +82,3 @@ func join(dir, name string) string {
 	}
 	return dir + "/" + name
 }
-
-// within reports whether p is dir or below it.
-func within(p, dir string) bool {
-	if dir == "" {
-		return true
-	}
-	return p == dir || (len(p) > len(dir) && p[len(dir)] == '/' && p[:len(dir)] == dir)
-}
