@@ -3,6 +3,7 @@ package image_test
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -46,4 +47,11 @@ func BenchmarkOpenAndStream(b *testing.B) {
 		b.Run("oci-gzip", func(b *testing.B) { run(b, img.OCIArchive) })
 		b.Run("oci-zstd", func(b *testing.B) { run(b, img.ZstdArchive) })
 	})
+	// The gzip OCI archives of ../shared/tools/make-images.sh, when built:
+	// SHIPSHAPE_BENCH_IMAGES=DIR.
+	if dir := os.Getenv("SHIPSHAPE_BENCH_IMAGES"); dir != "" {
+		for _, name := range []string{"base.oci.tar", "bad-python.oci.tar"} {
+			b.Run(name, func(b *testing.B) { run(b, filepath.Join(dir, name)) })
+		}
+	}
 }

@@ -5,10 +5,10 @@ import (
 	"io"
 )
 
-// readAhead runs a decompressor on a goroutine of its own, a few chunks ahead
-// of the reader, so that inflating a big layer on one core overlaps with
-// hashing and parsing its tar on another: a single gzip stream cannot be
-// inflated in parallel, but the work around it can.
+// readAhead runs a reader on a goroutine of its own, a few chunks ahead of
+// its consumer. A layer stream has three: reading and hashing the blob, the
+// decompressor, and hashing and parsing the tar. A single gzip stream cannot
+// be inflated in parallel, but the work around it can be moved off its path.
 type readAhead struct {
 	full  chan chunk
 	empty chan []byte
@@ -20,16 +20,28 @@ type readAhead struct {
 }
 
 type chunk struct {
-	b   []byte
+	buf []byte // the whole buffer, to hand back
+	b   []byte // the bytes read into it
 	err error
 }
 
-const (
-	aheadChunk  = 256 << 10
-	aheadChunks = 4
-)
+// aheadChunks is how many chunks a readAhead holds: one being read, the
+// rest filled ahead.
+const aheadChunks = 4
 
-func newReadAhead(src io.Reader) *readAhead {
+func newReadAhead(src io.Reader, chunkSize int) *readAhead {
+	return newChunkReader(func(buf []byte) ([]byte, error) {
+		n, err := io.ReadFull(src, buf)
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = io.EOF
+		}
+		return buf[:n], err
+	}, chunkSize)
+}
+
+// newChunkReader is a readAhead over a source that fills buffers itself
+// (gunzip's ReadChunk decompresses into them without a copy).
+func newChunkReader(read func(buf []byte) ([]byte, error), chunkSize int) *readAhead {
 	r := &readAhead{
 		full:  make(chan chunk, aheadChunks),
 		empty: make(chan []byte, aheadChunks),
@@ -37,13 +49,13 @@ func newReadAhead(src io.Reader) *readAhead {
 		done:  make(chan struct{}),
 	}
 	for range aheadChunks {
-		r.empty <- make([]byte, aheadChunk)
+		r.empty <- make([]byte, chunkSize)
 	}
-	go r.fill(src)
+	go r.fill(read)
 	return r
 }
 
-func (r *readAhead) fill(src io.Reader) {
+func (r *readAhead) fill(read func([]byte) ([]byte, error)) {
 	defer close(r.done)
 	for {
 		var buf []byte
@@ -52,12 +64,9 @@ func (r *readAhead) fill(src io.Reader) {
 		case <-r.stop:
 			return
 		}
-		n, err := io.ReadFull(src, buf)
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			err = io.EOF
-		}
+		b, err := read(buf)
 		select {
-		case r.full <- chunk{buf[:n], err}:
+		case r.full <- chunk{buf, b, err}:
 		case <-r.stop:
 			return
 		}
@@ -72,8 +81,8 @@ func (r *readAhead) Read(p []byte) (int, error) {
 		if r.err != nil {
 			return 0, r.err
 		}
-		if r.cur.b != nil {
-			r.empty <- r.cur.b[:cap(r.cur.b)]
+		if r.cur.buf != nil {
+			r.empty <- r.cur.buf
 		}
 		r.cur, r.off = <-r.full, 0
 		if r.cur.err != nil {

@@ -121,6 +121,7 @@ type layerReader struct {
 	buffered *bufio.Reader // raw (through blobHash when set), peeked for magic
 	out      io.Reader     // uncompressed, through diffHash
 	ahead    *readAhead    // the decompressor's goroutine, for compressed blobs
+	hashing  *readAhead    // the goroutine reading and hashing the blob, when it has a digest
 	closeDec func()
 
 	blobHash hash.Hash // nil when the blob is the uncompressed tar or unverifiable
@@ -142,16 +143,19 @@ func verifyLayer(ctx context.Context, l *Layer, raw io.ReadCloser, w want, opts 
 			return nil, fmt.Errorf("%s: %w", l.name(), err)
 		}
 		r.blobHash = h
-		src = io.TeeReader(raw, r.blobHash)
+		// Hashing the blob on a goroutine of its own keeps it off the
+		// path of the decompressor, the slowest step of a gzip layer.
+		r.hashing = newReadAhead(io.TeeReader(raw, r.blobHash), 64<<10)
+		src = r.hashing
 	}
 	r.buffered = bufio.NewReaderSize(src, 64<<10)
 	magic, err := r.buffered.Peek(6)
 	if err != nil && err != io.EOF {
-		raw.Close()
+		r.Close()
 		return nil, fmt.Errorf("%s: reading blob: %w", l.name(), err)
 	}
 	if r.kind, err = sniff(magic); err != nil {
-		raw.Close()
+		r.Close()
 		return nil, fmt.Errorf("%s: %w", l.name(), err)
 	}
 	var dec io.Reader
@@ -169,19 +173,24 @@ func verifyLayer(ctx context.Context, l *Layer, raw io.ReadCloser, w want, opts 
 	case gzipped:
 		gz, err := getGzip(r.buffered)
 		if err != nil {
-			raw.Close()
+			r.Close()
 			return nil, fmt.Errorf("%s: reading gzip header: %w", l.name(), err)
 		}
-		dec, r.closeDec = gz, func() { gzipPool.Put(gz) }
+		r.closeDec = func() { gzipPool.Put(gz) }
+		// Inflated straight into the read-ahead buffers: no copy.
+		r.ahead = newChunkReader(gz.ReadChunk, 256<<10)
+		r.out = io.TeeReader(r.ahead, r.diffHash)
+		r.max = opts.expansionBound(w.size)
+		return r, nil
 	case zstded:
 		zr, err := getZstd(r.buffered)
 		if err != nil {
-			raw.Close()
+			r.Close()
 			return nil, fmt.Errorf("%s: starting zstd decoder: %w", l.name(), err)
 		}
 		dec, r.closeDec = zr, func() { putZstd(zr) }
 	}
-	r.ahead = newReadAhead(dec)
+	r.ahead = newReadAhead(dec, 256<<10)
 	r.out = io.TeeReader(r.ahead, r.diffHash)
 	r.max = opts.expansionBound(w.size)
 	return r, nil
@@ -254,7 +263,11 @@ func (r *layerReader) sum(h hash.Hash, alg string) v1.Hash {
 }
 
 func (r *layerReader) Close() error {
-	err := r.raw.Close() // unblocks a decompressor waiting on the blob
+	err := r.raw.Close() // unblocks the goroutines waiting on the blob
+	if r.hashing != nil {
+		r.hashing.close()
+		r.hashing = nil
+	}
 	if r.ahead != nil {
 		r.ahead.close()
 		r.ahead = nil

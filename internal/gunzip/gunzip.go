@@ -31,7 +31,7 @@ const (
 	outArea  = 256 << 10       // output produced between two slides of the history
 	slack    = 16              // word-wise match copies may write this far past a match
 	maxTail  = 2 + 258 + slack // two literals before a match
-	inSize   = 128 << 10
+	inSize   = 64 << 10
 	lookBack = 8 // input bytes kept before the read position, to give back unused bit-buffer bytes
 )
 
@@ -58,8 +58,9 @@ type Reader struct {
 	bits uint64 // input bits not yet used, least significant first
 	nb   uint   // how many of them are valid
 
-	out    []byte
-	op, rp int // end of the output written; start of the output not yet read
+	out    []byte // where output goes: own, or the caller's buffer in ReadChunk
+	own    []byte // allocated by the first Read
+	op, rp int    // end of the output written; start of the output not yet read
 
 	st      state
 	members int
@@ -81,7 +82,6 @@ type Reader struct {
 func NewReader(src io.Reader) (*Reader, error) {
 	z := &Reader{
 		in:      make([]byte, inSize),
-		out:     make([]byte, window+outArea+maxTail),
 		dynLit:  new([litTableSize]uint32),
 		dynDist: new([distTableSize]uint32),
 	}
@@ -93,7 +93,7 @@ func NewReader(src io.Reader) (*Reader, error) {
 
 // Reset discards the Reader's state and starts on src, keeping its buffers.
 func (z *Reader) Reset(src io.Reader) error {
-	*z = Reader{in: z.in, out: z.out, dynLit: z.dynLit, dynDist: z.dynDist, src: src}
+	*z = Reader{in: z.in, out: z.own, own: z.own, dynLit: z.dynLit, dynDist: z.dynDist, src: src}
 	z.err = z.header()
 	if z.err == io.EOF {
 		z.err = io.ErrUnexpectedEOF
@@ -103,6 +103,12 @@ func (z *Reader) Reset(src io.Reader) error {
 
 // Read decompresses into p.
 func (z *Reader) Read(p []byte) (int, error) {
+	if z.out == nil {
+		if z.own == nil {
+			z.own = make([]byte, window+outArea+maxTail)
+		}
+		z.out = z.own
+	}
 	for {
 		if z.rp < z.op {
 			n := copy(p, z.out[z.rp:z.op])
@@ -116,6 +122,41 @@ func (z *Reader) Read(p []byte) (int, error) {
 		}
 		z.err = z.step()
 	}
+}
+
+// MinChunk is the smallest buffer ReadChunk takes.
+const MinChunk = window + maxTail + 4<<10
+
+// ReadChunk decompresses into buf and returns the bytes written there,
+// without the copy Read makes. The first 32 KiB or so of buf receive the
+// history, the rest the output. The Reader reads, but never writes, the bytes
+// it returned until the next call, when it copies its history out of them: a
+// caller can hand them to another goroutine at once, and pass a buffer back
+// to ReadChunk once that goroutine is done with it. It returns a nil slice
+// only with an error (io.EOF at the end). Do not mix it with Read.
+func (z *Reader) ReadChunk(buf []byte) ([]byte, error) {
+	if len(buf) < MinChunk {
+		return nil, fmt.Errorf("gunzip: ReadChunk needs a buffer of at least %d bytes, got %d", MinChunk, len(buf))
+	}
+	h := min(z.op, window)
+	copy(buf[:h], z.out[z.op-h:z.op]) // a memmove: buf may be the buffer in use
+	z.out, z.op, z.rp = buf, h, h
+	start := h
+	for z.err == nil && z.op < len(buf)-maxTail {
+		if z.op > start && (z.st == stTrailer || z.st == stHeader) {
+			break // the member's CRC-32 must cover this output first
+		}
+		z.err = z.step()
+		start = min(start, z.op) // a new member starts with no history
+	}
+	out := buf[start:z.op]
+	z.crc = crc32.Update(z.crc, crc32.IEEETable, out)
+	z.size += uint32(len(out))
+	z.rp = z.op
+	if len(out) == 0 {
+		return nil, z.err
+	}
+	return out, nil
 }
 
 // Close does nothing; it is there for callers that close decompressors.

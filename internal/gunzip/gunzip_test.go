@@ -403,3 +403,57 @@ func BenchmarkGunzipFile(b *testing.B) {
 		}
 	})
 }
+
+// ReadChunk gives the same bytes as Read, across members, while buffers
+// rotate as a read-ahead rotates them (a buffer comes back once its bytes
+// are used, sometimes the very buffer just filled).
+func TestReadChunk(t *testing.T) {
+	data := corpus(t)
+	plain := append(append([]byte{}, data["tar"]...), data["runs"]...)
+	gz := append(append(stdLevel(6)(t, data["tar"]), stdLevel(0)(t, nil)...), kLevel(1)(t, data["runs"])...)
+	for _, size := range []int{MinChunk, 256 << 10} {
+		z, err := NewReader(bytes.NewReader(gz))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bufs := [][]byte{make([]byte, size), make([]byte, size), make([]byte, size)}
+		var got []byte
+		for i := 0; ; i++ {
+			b, err := z.ReadChunk(bufs[i%len(bufs)*(i/7%2)]) // runs of reusing buffer 0, then rotating
+			got = append(got, b...)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("chunk %d: %v", i, err)
+			}
+			if len(b) == 0 {
+				t.Fatalf("chunk %d: no bytes and no error", i)
+			}
+		}
+		if !bytes.Equal(got, plain) {
+			t.Fatalf("buffers of %d bytes: output differs at byte %d of %d", size, firstDiff(got, plain), len(plain))
+		}
+	}
+
+	z, _ := NewReader(bytes.NewReader(gz))
+	if _, err := z.ReadChunk(make([]byte, MinChunk-1)); err == nil {
+		t.Fatal("a buffer smaller than MinChunk was accepted")
+	}
+
+	// A damaged trailer is still caught.
+	bad := stdLevel(6)(t, data["text"])
+	bad[len(bad)-5] ^= 1
+	z, _ = NewReader(bytes.NewReader(bad))
+	buf := make([]byte, MinChunk)
+	for {
+		_, err := z.ReadChunk(buf)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, ErrChecksum) {
+			t.Fatalf("damaged trailer: got %v, want ErrChecksum", err)
+		}
+		break
+	}
+}

@@ -1,5 +1,7 @@
 package gunzip
 
+import "math/bits"
+
 // Decoding tables. A Huffman code is looked up with the next bits of the
 // stream as an index: a primary table covers the short codes directly, and a
 // code longer than the primary width sends the lookup on to a subtable. Each
@@ -117,7 +119,9 @@ func build(table []uint32, lengths []uint8, primary uint, symbol func(int) uint3
 	// (length, symbol) order finds the widths.
 	top := 1 << primary
 	if maxLen > int(primary) {
-		var width [1 << litBits]uint8 // indexed by the reversed primary prefix
+		var width [1 << max(litBits, distBits)]uint8 // indexed by the reversed primary prefix
+		var prefixes [288]uint16                     // in the order they first appear
+		n := 0
 		c := next
 		for l := int(primary) + 1; l <= maxLen; l++ {
 			for _, sl := range lengths {
@@ -126,16 +130,17 @@ func build(table []uint32, lengths []uint8, primary uint, symbol func(int) uint3
 				}
 				prefix := reverse(c[l]>>(l-int(primary)), primary)
 				c[l]++
-				if w := uint8(l - int(primary)); w > width[prefix] {
-					width[prefix] = w
+				if width[prefix] == 0 {
+					prefixes[n] = uint16(prefix)
+					n++
 				}
+				width[prefix] = uint8(l - int(primary)) // lengths only grow
 			}
 		}
-		for prefix := range 1 << primary {
-			if w := width[prefix]; w > 0 {
-				table[prefix] = uint32(top)<<16 | entryLink | uint32(w)<<8 | uint32(primary)
-				top += 1 << w
-			}
+		for _, prefix := range prefixes[:n] {
+			w := width[prefix]
+			table[prefix] = uint32(top)<<16 | entryLink | uint32(w)<<8 | uint32(primary)
+			top += 1 << w
 		}
 	}
 	if top > len(table) {
@@ -171,12 +176,7 @@ func build(table []uint32, lengths []uint8, primary uint, symbol func(int) uint3
 // Huffman codes from their most significant bit, into a stream read from the
 // least significant bit.
 func reverse(code int, n uint) int {
-	r := 0
-	for range n {
-		r = r<<1 | code&1
-		code >>= 1
-	}
-	return r
+	return int(bits.Reverse16(uint16(code)) >> (16 - n))
 }
 
 func fill(t []uint32, v uint32) {
