@@ -348,6 +348,24 @@ func FuzzInflate(f *testing.F) {
 		if err == nil && !bytes.Equal(got, want) {
 			t.Fatalf("outputs differ at byte %d (%d and %d bytes)", firstDiff(got, want), len(got), len(want))
 		}
+		// ReadChunk, two buffers in turn, agrees too.
+		got, err = nil, nil
+		z, err := NewReader(bytes.NewReader(gz))
+		bufs := [2][]byte{make([]byte, MinChunk), make([]byte, MinChunk)}
+		for i := 0; err == nil; i++ {
+			var b []byte
+			b, err = z.ReadChunk(bufs[i%2])
+			got = append(got, b...)
+		}
+		if err == io.EOF {
+			err = nil
+		}
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("compress/flate says %v, ReadChunk says %v", wantErr, err)
+		}
+		if err == nil && !bytes.Equal(got, want) {
+			t.Fatalf("ReadChunk: outputs differ at byte %d (%d and %d bytes)", firstDiff(got, want), len(got), len(want))
+		}
 	})
 }
 
