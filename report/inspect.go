@@ -62,25 +62,6 @@ func WriteInspection(w io.Writer, format string, in *Inspection) error {
 	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(InspectFormats(), ", "))
 }
 
-type inspectJSON struct {
-	SchemaVersion              int                `json:"schemaVersion"`
-	Tool                       jsonTool           `json:"tool"`
-	Image                      analyze.ImageInfo  `json:"image"`
-	Size                       analyze.Size       `json:"size"`
-	Base                       analyze.BaseInfo   `json:"base"`
-	Layers                     []inspectLayerJSON `json:"layers"`
-	DiveCompatible             analyze.Dive       `json:"diveCompatible"`
-	ReclaimableBytes           int64              `json:"reclaimableBytes"`
-	ReclaimableCompressedBytes int64              `json:"reclaimableCompressedBytes"`
-	UserReclaimableBytes       int64              `json:"userReclaimableBytes"`
-	DeadPaths                  []analyze.DeadPath `json:"deadPaths"`
-	OrphanWhiteouts            []string           `json:"orphanWhiteouts"`
-	CI                         *inspectCIJSON     `json:"ci,omitempty"`
-	// Findings and FindingsSummary are there when the image checks ran.
-	Findings        *[]inspectFindingJSON `json:"findings,omitempty"`
-	FindingsSummary *inspectSummaryJSON   `json:"findingsSummary,omitempty"`
-}
-
 // checksJSON is the document of --checks-only: the image and the findings.
 type checksJSON struct {
 	SchemaVersion   int                   `json:"schemaVersion"`
@@ -133,18 +114,21 @@ type inspectCIJSON struct {
 }
 
 func writeInspectJSON(w io.Writer, in *Inspection) error {
+	// Field by field, in the order of docs/report.schema.json, so that dead
+	// paths and file lists stream instead of being built whole.
 	r := in.Result
-	out := inspectJSON{
-		SchemaVersion: InspectSchemaVersion,
-		Tool:          jsonTool{Name: in.Tool, Version: in.Version},
-		Image:         r.Image, Size: r.Size, Base: r.Base, DiveCompatible: r.Dive,
-		ReclaimableBytes: r.Waste.ReclaimableBytes, ReclaimableCompressedBytes: r.Waste.ReclaimableCompressedBytes,
-		UserReclaimableBytes: r.Waste.UserReclaimableBytes, DeadPaths: r.Waste.DeadPaths, OrphanWhiteouts: r.Orphans,
+	image := r.Image
+	if image.Tags == nil {
+		image.Tags = []string{}
 	}
-	if out.Image.Tags == nil {
-		out.Image.Tags = []string{}
-	}
-	for _, l := range r.Layers {
+	s := newObjectStream(w)
+	s.field("schemaVersion", InspectSchemaVersion)
+	s.field("tool", jsonTool{Name: in.Tool, Version: in.Version})
+	s.field("image", image)
+	s.field("size", r.Size)
+	s.field("base", r.Base)
+	s.array("layers", len(r.Layers), func(i int) any {
+		l := r.Layers[i]
 		lj := inspectLayerJSON{LayerSummary: l}
 		if in.Files && r.Taken != nil {
 			lj.Entries = []entryJSON{}
@@ -157,19 +141,22 @@ func writeInspectJSON(w io.Writer, in *Inspection) error {
 				lj.Entries = append(lj.Entries, ej)
 			}
 		}
-		out.Layers = append(out.Layers, lj)
-	}
-	if out.Layers == nil {
-		out.Layers = []inspectLayerJSON{}
-	}
+		return lj
+	})
+	s.field("diveCompatible", r.Dive)
+	s.field("reclaimableBytes", r.Waste.ReclaimableBytes)
+	s.field("reclaimableCompressedBytes", r.Waste.ReclaimableCompressedBytes)
+	s.field("userReclaimableBytes", r.Waste.UserReclaimableBytes)
+	s.array("deadPaths", length(r.Waste.DeadPaths), func(i int) any { return r.Waste.DeadPaths[i] })
+	s.field("orphanWhiteouts", r.Orphans)
 	if in.Gates != nil {
-		out.CI = &inspectCIJSON{Passed: in.CIPassed, Gates: in.Gates}
+		s.field("ci", inspectCIJSON{Passed: in.CIPassed, Gates: in.Gates})
 	}
-	out.Findings, out.FindingsSummary = findingsJSON(in)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	if findings, summary := findingsJSON(in); findings != nil {
+		s.array("findings", len(*findings), func(i int) any { return (*findings)[i] })
+		s.field("findingsSummary", summary)
+	}
+	return s.close()
 }
 
 func writeInspectText(w io.Writer, in *Inspection) error {

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -203,15 +203,11 @@ func runInspect(ctx context.Context, e *env, fl *inspectFlags, ref string, chang
 	if fl.ci {
 		in.Gates, in.CIPassed = analyze.Evaluate(res, thresholds)
 	}
-	var buf bytes.Buffer
-	if err := report.WriteInspection(&buf, fl.format, in); err != nil {
-		return &exitError{code: ExitError, err: err}
-	}
-	if fl.output != "" {
-		if err := os.WriteFile(fl.output, buf.Bytes(), 0o644); err != nil {
-			return &exitError{code: ExitError, err: err}
-		}
-	} else if _, err := e.stdout.Write(buf.Bytes()); err != nil {
+	// Streamed to its destination: the JSON of an image with many dead
+	// paths or --files runs to megabytes.
+	if err := writeStreamed(e.stdout, fl.output, func(w io.Writer) error {
+		return report.WriteInspection(w, fl.format, in)
+	}); err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
 	if fl.ci && !in.CIPassed {
@@ -367,4 +363,29 @@ func (p *progress) done() {
 	if p.active {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
+}
+
+// writeStreamed runs write on a buffered writer over path (created with mode
+// 0644), or over stdout when path is empty.
+func writeStreamed(stdout io.Writer, path string, write func(io.Writer) error) error {
+	dst := stdout
+	var f *os.File
+	if path != "" {
+		var err error
+		if f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644); err != nil {
+			return err
+		}
+		dst = f
+	}
+	bw := bufio.NewWriterSize(dst, 64<<10)
+	err := write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
 }
