@@ -80,6 +80,10 @@ func Analyze(im *layers.Image, boundary *layers.Boundary) *Result {
 	if boundary != nil {
 		b = *boundary
 	}
+	// dive's figures need only the layers: work them out on another core
+	// while the merge and the accounting run.
+	dive := make(chan Dive, 1)
+	go func() { dive <- DiveFigures(im) }()
 	m := im.Merge()
 	r := &Result{Merged: m, Taken: im, Boundary: b, Base: BaseInfo{Layers: b.Layers, Method: b.Method}, Orphans: []string{}}
 	if src := im.Source; src != nil {
@@ -118,6 +122,6 @@ func Analyze(im *layers.Image, boundary *layers.Boundary) *Result {
 	for _, o := range m.Orphans {
 		r.Orphans = append(r.Orphans, im.Entry(o).Display())
 	}
-	r.Dive = DiveFigures(im)
+	r.Dive = <-dive
 	return r
 }
