@@ -147,7 +147,7 @@ func writeInspectJSON(w io.Writer, in *Inspection) error {
 	s.field("reclaimableBytes", r.Waste.ReclaimableBytes)
 	s.field("reclaimableCompressedBytes", r.Waste.ReclaimableCompressedBytes)
 	s.field("userReclaimableBytes", r.Waste.UserReclaimableBytes)
-	s.array("deadPaths", length(r.Waste.DeadPaths), func(i int) any { return r.Waste.DeadPaths[i] })
+	s.deadPaths("deadPaths", r.Waste.DeadPaths)
 	s.field("orphanWhiteouts", r.Orphans)
 	if in.Gates != nil {
 		s.field("ci", inspectCIJSON{Passed: in.CIPassed, Gates: in.Gates})

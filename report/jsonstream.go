@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strconv"
+
+	"github.com/shipshape-dev/shipshape/analyze"
 )
 
 // objectStream writes one JSON object field by field, exactly as a
@@ -13,12 +16,12 @@ import (
 // inspection of an image with 10,000 deleted files has megabytes of dead
 // paths, and no copy of the document is ever whole in memory.
 type objectStream struct {
-	w     *bufio.Writer
-	buf   bytes.Buffer
-	enc   *json.Encoder
-	depth string // the indent of the current element's first line
-	n     int
-	err   error
+	w       *bufio.Writer
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	scratch [24]byte
+	n       int
+	err     error
 }
 
 func newObjectStream(w io.Writer) *objectStream {
@@ -99,4 +102,75 @@ func length[T any](s []T) int {
 		return -1
 	}
 	return len(s)
+}
+
+// deadPaths writes the dead paths member. It is the one array that runs to
+// tens of thousands of elements, each naming the same few history entries,
+// so it is written by hand: every distinct string is escaped once, and the
+// bytes are those json.Encoder would write (TestDeadPathsMatchEncoder).
+func (s *objectStream) deadPaths(name string, dps []analyze.DeadPath) {
+	s.key(name)
+	switch {
+	case dps == nil:
+		s.w.WriteString("null")
+		return
+	case len(dps) == 0:
+		s.w.WriteString("[]")
+		return
+	}
+	escaped := map[string][]byte{}
+	str := func(v string) {
+		b, ok := escaped[v]
+		if !ok {
+			s.buf.Reset()
+			s.enc.SetIndent("", "")
+			if s.err = s.enc.Encode(v); s.err != nil {
+				return
+			}
+			b = bytes.Clone(bytes.TrimSuffix(s.buf.Bytes(), []byte("\n")))
+			escaped[v] = b
+		}
+		s.w.Write(b)
+	}
+	num := func(v int64) { s.w.Write(strconv.AppendInt(s.scratch[:0], v, 10)) }
+	attribution := func(a analyze.Attribution) {
+		s.w.WriteString("{\n        \"layer\": ")
+		num(int64(a.Layer))
+		s.w.WriteString(",\n        \"createdBy\": ")
+		str(a.CreatedBy)
+		if a.File != "" {
+			s.w.WriteString(",\n        \"file\": ")
+			str(a.File)
+		}
+		if a.Line != 0 {
+			s.w.WriteString(",\n        \"line\": ")
+			num(int64(a.Line))
+		}
+		s.w.WriteString("\n      }")
+	}
+	s.w.WriteString("[")
+	for i, d := range dps {
+		if i > 0 {
+			s.w.WriteString(",")
+		}
+		s.w.WriteString("\n    {\n      \"path\": ")
+		s.buf.Reset()
+		s.enc.SetIndent("", "")
+		if s.err = s.enc.Encode(d.Path); s.err != nil {
+			return
+		}
+		s.w.Write(bytes.TrimSuffix(s.buf.Bytes(), []byte("\n")))
+		s.w.WriteString(",\n      \"bytes\": ")
+		num(d.Bytes)
+		s.w.WriteString(",\n      \"files\": ")
+		num(int64(d.Files))
+		s.w.WriteString(",\n      \"how\": ")
+		str(d.How)
+		s.w.WriteString(",\n      \"addedBy\": ")
+		attribution(d.AddedBy)
+		s.w.WriteString(",\n      \"removedBy\": ")
+		attribution(d.RemovedBy)
+		s.w.WriteString("\n    }")
+	}
+	s.w.WriteString("\n  ]")
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/shipshape-dev/shipshape/analyze"
 )
 
 // The streamed object must be byte for byte what json.Encoder writes for the
@@ -55,5 +57,35 @@ func TestObjectStreamMatchesEncoder(t *testing.T) {
 	var empty bytes.Buffer
 	if err := newObjectStream(&empty).close(); err != nil || empty.String() != "{}\n" {
 		t.Fatalf("an empty object streams as %q, %v", empty.String(), err)
+	}
+}
+
+func TestDeadPathsMatchEncoder(t *testing.T) {
+	run := analyze.Attribution{Layer: 2, CreatedBy: `/bin/sh -c rm -rf /data/* && echo "<done>" \ é`, File: "Dockerfile", Line: 7}
+	cases := map[string][]analyze.DeadPath{
+		"nil":   nil,
+		"empty": {},
+		"some": {
+			{Path: "/data/a", Bytes: 16, Files: 1, How: "deleted", AddedBy: analyze.Attribution{Layer: 1, CreatedBy: "COPY . /data"}, RemovedBy: run},
+			{Path: "/data/\"odd\"\tname", Bytes: 0, Files: 3, How: "hidden by an opaque directory", AddedBy: run, RemovedBy: analyze.Attribution{Layer: 3, Line: 9}},
+		},
+	}
+	for name, dps := range cases {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		enc.Encode(struct {
+			DeadPaths []analyze.DeadPath `json:"deadPaths"`
+		}{dps})
+		var got bytes.Buffer
+		s := newObjectStream(&got)
+		s.deadPaths("deadPaths", dps)
+		if err := s.close(); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("%s: streamed:\n%s\nencoder:\n%s", name, got.String(), want.String())
+		}
 	}
 }
