@@ -66,7 +66,16 @@ func secretsIn(s string) []configSecret {
 // analyze.MatchDockerfile and before writing a report, whether or not the
 // checks run.
 func RedactHistory(r *analyze.Result) {
-	red := func(s *string) { *s = redactSecrets(*s) }
+	// The same few history entries recur in every dead path: redact each once.
+	done := map[string]string{}
+	red := func(s *string) {
+		r, ok := done[*s]
+		if !ok {
+			r = redactSecrets(*s)
+			done[*s] = r
+		}
+		*s = r
+	}
 	if r.Taken != nil {
 		for i := range r.Taken.History {
 			red(&r.Taken.History[i].CreatedBy)
