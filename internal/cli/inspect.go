@@ -98,8 +98,11 @@ func sourcesHelp() string {
 func runInspect(ctx context.Context, e *env, fl *inspectFlags, ref string, changed func(string) bool) error {
 	if os.Getenv("GOGC") == "" {
 		// main trades memory for lint speed; inspect holds one record per
-		// entry and keeps peak memory low instead.
-		debug.SetGCPercent(100)
+		// entry and keeps peak memory low instead. 50 costs no wall time
+		// here (the work is inflating and hashing, not allocating) and
+		// lowers peak RSS: big.docker.tar 229 -> 186 MB, whiteouts-10000
+		// 42 -> 35 MB (docs/benchmarks.md).
+		debug.SetGCPercent(50)
 	}
 	if !slices.Contains(report.InspectFormats(), fl.format) {
 		return usageErr("unknown format %q (want one of %s)", fl.format, strings.Join(report.InspectFormats(), ", "))
