@@ -5,13 +5,14 @@
 #
 #   DIVE     a dive binary you built yourself from wagoodman/dive (this repository
 #            neither ships nor builds it); without it only shipshape is timed
-#   RUNS     runs per tool and image (default 3); the median wall time is reported
+#   RUNS     runs per tool and image (default 3), the tools taking turns; the
+#            median and the fastest wall time are reported
 #   SHIPSHAPE  the shipshape binary (default: built from this checkout into a temp dir)
 #
-# Prints one TSV row per image and tool: image, tool, median wall seconds,
-# max RSS in MB over the runs, and the dive-compatible wasted bytes each reports
-# (every distinct value over the runs, joined by "/"). Run on a quiet machine
-# with the archives in the page cache.
+# Prints one TSV row per image and tool: image, tool, median and fastest wall
+# seconds, max RSS in MB over the runs, and the dive-compatible wasted bytes
+# each reports (every distinct value over the runs, joined by "/"). Run on a
+# quiet machine with the archives in the page cache.
 #
 # dive finds an OCI archive's layers by walking the tar and, with no
 # manifest.json, takes their order from a Go map: on OCI archives its figures,
@@ -26,35 +27,48 @@ if [ -z "${SHIPSHAPE:-}" ]; then
   SHIPSHAPE=$tmp/shipshape
 fi
 
-# measure TOOL IMAGE CMD...: median wall seconds and max RSS over RUNS runs
-measure() {
-  local tool=$1 img=$2; shift 2
-  local walls=() rss=0
-  local wasted=()
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err" || true
-    read -r wall kb < <(tail -n 1 "$tmp/time")
-    walls+=("$wall")
-    [ "$kb" -gt "$rss" ] && rss=$kb
-    if [ "$tool" = dive ]; then
-      wasted+=("$(grep -o 'wastedBytes: *[0-9]*' "$tmp/out" | grep -o '[0-9]*$' || echo '?')")
-    else
-      wasted+=("$(grep -m 1 -o '"wastedBytes": [0-9]*' "$tmp/out" | grep -o '[0-9]*$' || echo '?')")
-    fi
-  done
-  local median
-  median=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  # Every distinct figure over the runs: dive's can differ from run to run
-  # on OCI archives (see docs/benchmarks.md).
-  printf '%s\t%s\t%s\t%d\t%s\n' "$(basename "$img")" "$tool" "$median" $((rss / 1024)) \
-    "$(printf '%s\n' "${wasted[@]}" | sort -u | paste -sd/)"
+# run TOOL CMD...: one timed run, its wall seconds and RSS appended to
+# $tmp/TOOL.wall and $tmp/TOOL.rss, its dive-compatible wasted bytes to
+# $tmp/TOOL.wasted
+run() {
+  local tool=$1; shift
+  /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err" || true
+  read -r wall kb < <(tail -n 1 "$tmp/time")
+  echo "$wall" >>"$tmp/$tool.wall"
+  echo "$kb" >>"$tmp/$tool.rss"
+  if [ "$tool" = dive ]; then
+    grep -o 'wastedBytes: *[0-9]*' "$tmp/out" | grep -o '[0-9]*$' >>"$tmp/$tool.wasted" || echo '?' >>"$tmp/$tool.wasted"
+  else
+    grep -m 1 -o '"wastedBytes": [0-9]*' "$tmp/out" | grep -o '[0-9]*$' >>"$tmp/$tool.wasted" || echo '?' >>"$tmp/$tool.wasted"
+  fi
 }
 
-printf 'image\ttool\twall_s\trss_mb\twasted_bytes\n'
+# report IMAGE TOOL: median and fastest wall time, max RSS in MB, and every
+# distinct wasted figure over the runs (dive's can differ from run to run on
+# OCI archives, see docs/benchmarks.md)
+report() {
+  local img=$1 tool=$2
+  local median fastest rss wasted
+  median=$(sort -n "$tmp/$tool.wall" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  fastest=$(sort -n "$tmp/$tool.wall" | head -n 1)
+  rss=$(sort -n "$tmp/$tool.rss" | tail -n 1)
+  wasted=$(sort -u "$tmp/$tool.wasted" | paste -sd/)
+  printf '%s\t%s\t%s\t%s\t%d\t%s\n' "$(basename "$img")" "$tool" "$median" "$fastest" $((rss / 1024)) "$wasted"
+}
+
+printf 'image\ttool\tmedian_s\tfastest_s\trss_mb\twasted_bytes\n'
 for img in "$@"; do
   cat "$img" >/dev/null # warm the page cache
-  measure shipshape "$img" "$SHIPSHAPE" inspect --format json "$img"
+  rm -f "$tmp"/*.wall "$tmp"/*.rss "$tmp"/*.wasted
+  # The tools take turns, so that a change in the machine's load hits both.
+  for _ in $(seq "$RUNS"); do
+    run shipshape "$SHIPSHAPE" inspect --format json "$img"
+    if [ -n "${DIVE:-}" ]; then
+      CI=true run dive "$DIVE" --source docker-archive "$img"
+    fi
+  done
+  report "$img" shipshape
   if [ -n "${DIVE:-}" ]; then
-    CI=true measure dive "$img" "$DIVE" --source docker-archive "$img"
+    report "$img" dive
   fi
 done
