@@ -173,8 +173,8 @@ func writeInspectText(w io.Writer, in *Inspection) error {
 	if r.Image.Platform != "" {
 		p("platform:  %s\n", r.Image.Platform)
 	}
-	p("size:      %s in %d layers (%s as stored); the final filesystem holds %s in %d entries\n",
-		Bytes(r.Size.Bytes), len(r.Layers), Bytes(r.Size.CompressedBytes), Bytes(r.Size.FinalBytes), r.Size.Files)
+	p("size:      %s in %s (%s as stored); the final filesystem holds %s in %s\n",
+		Bytes(r.Size.Bytes), plural(len(r.Layers), "layer", "layers"), Bytes(r.Size.CompressedBytes), Bytes(r.Size.FinalBytes), plural(r.Size.Files, "entry", "entries"))
 	p("base:      %s, %s (%s)\n", plural(r.Base.Layers, "layer", "layers"), Bytes(r.Size.BaseBytes), r.Base.Method)
 	p("yours:     %s, %s\n", plural(len(r.Layers)-r.Base.Layers, "layer", "layers"), Bytes(r.Size.UserBytes))
 
