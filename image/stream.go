@@ -58,7 +58,7 @@ func sniff(magic []byte) (compression, error) {
 }
 
 // gzipPool keeps idle gzip readers and their buffers. internal/gunzip
-// inflates about 1.7× as fast as klauspost/compress on layer blobs, and a
+// inflates about 1.8× as fast as klauspost/compress on layer blobs, and a
 // gzip layer's inflate is the floor of reading it (docs/benchmarks.md).
 var gzipPool sync.Pool
 
@@ -158,17 +158,15 @@ func verifyLayer(ctx context.Context, l *Layer, raw io.ReadCloser, w want, opts 
 		r.Close()
 		return nil, fmt.Errorf("%s: %w", l.name(), err)
 	}
-	var dec io.Reader
 	switch r.kind {
 	case uncompressed:
 		// One hash serves both digests: the blob is the uncompressed tar.
 		if r.blobHash != nil && w.blob.Algorithm == "sha256" {
 			r.diffHash = r.blobHash
-			dec = r.buffered
+			r.out = r.buffered
 		} else {
-			dec = io.TeeReader(r.buffered, r.diffHash)
+			r.out = io.TeeReader(r.buffered, r.diffHash)
 		}
-		r.out = dec
 		return r, nil
 	case gzipped:
 		gz, err := getGzip(r.buffered)
@@ -179,18 +177,15 @@ func verifyLayer(ctx context.Context, l *Layer, raw io.ReadCloser, w want, opts 
 		r.closeDec = func() { gzipPool.Put(gz) }
 		// Inflated straight into the read-ahead buffers: no copy.
 		r.ahead = newChunkReader(gz.ReadChunk, 256<<10)
-		r.out = io.TeeReader(r.ahead, r.diffHash)
-		r.max = opts.expansionBound(w.size)
-		return r, nil
 	case zstded:
 		zr, err := getZstd(r.buffered)
 		if err != nil {
 			r.Close()
 			return nil, fmt.Errorf("%s: starting zstd decoder: %w", l.name(), err)
 		}
-		dec, r.closeDec = zr, func() { putZstd(zr) }
+		r.closeDec = func() { putZstd(zr) }
+		r.ahead = newReadAhead(zr, 256<<10)
 	}
-	r.ahead = newReadAhead(dec, 256<<10)
 	r.out = io.TeeReader(r.ahead, r.diffHash)
 	r.max = opts.expansionBound(w.size)
 	return r, nil
