@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/shipshape-dev/shipshape/analyze"
+	"github.com/shipshape-dev/shipshape/buildctx"
 	"github.com/shipshape-dev/shipshape/lint"
 )
 
@@ -308,16 +309,6 @@ func Command(createdBy string, max int) string {
 	return s
 }
 
-// Bytes prints a size in binary units, exact below 1 KiB.
-func Bytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+// Bytes prints a size in binary units, exact below 1 KiB: the same
+// figures the context report prints.
+func Bytes(n int64) string { return buildctx.HumanBytes(n) }

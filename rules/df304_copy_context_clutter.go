@@ -108,12 +108,12 @@ func checkContextClutter(p *lint.Pass) {
 			}
 			var parts, lines []string
 			for _, c := range keep {
-				parts = append(parts, fmt.Sprintf("%s (%s, %s)", c.name, c.kind.what, dcBytes(c.bytes)))
+				parts = append(parts, fmt.Sprintf("%s (%s, %s)", c.name, c.kind.what, buildctx.HumanBytes(c.bytes)))
 				lines = append(lines, c.line)
 			}
 			f := reportSource(p, in, src, fmt.Sprintf("`%s` copies %s into the image: %s the application does not "+
 				"need, downloaded by every pull and changing more often than the code, so this layer and every one "+
-				"after it rebuild needlessly; add %s to %s", dcInstructionText(in), strings.Join(parts, ", "), dcBytes(total),
+				"after it rebuild needlessly; add %s to %s", dcInstructionText(in), strings.Join(parts, ", "), buildctx.HumanBytes(total),
 				quotedList(lines), dcIgnoreFile(r.Context())))
 			f.Bytes = total
 			f.Suggestion = strings.Join(lines, "\n")

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -158,21 +157,6 @@ func dcIgnoreFile(c *buildctx.Context) string {
 		return c.IgnoreFile
 	}
 	return ".dockerignore"
-}
-
-// dcBytes writes a size the way the context command does: exact bytes when
-// small, binary units with one decimal otherwise.
-func dcBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // dcKeyword is COPY or ADD, as users read it.
