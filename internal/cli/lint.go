@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -175,19 +174,11 @@ func thresholdFor(flag string, configs *configCache) (lint.Severity, error) {
 }
 
 func writeReport(e *env, fl lintFlags, rep *report.Report) error {
-	var w io.Writer = e.stdout
-	color := !fl.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(e.stdout)
-	var buf bytes.Buffer
-	if fl.output != "" {
-		w, color = &buf, false
-	}
-	if err := report.Write(w, fl.format, rep, report.Options{Color: color}); err != nil {
-		return err
-	}
-	if fl.output != "" {
-		if err := os.WriteFile(fl.output, buf.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("writing report: %w", err)
-		}
+	color := fl.output == "" && !fl.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(e.stdout)
+	if err := writeStreamed(e.stdout, fl.output, func(w io.Writer) error {
+		return report.Write(w, fl.format, rep, report.Options{Color: color})
+	}); err != nil {
+		return fmt.Errorf("writing report: %w", err)
 	}
 	return nil
 }
