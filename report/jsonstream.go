@@ -120,17 +120,12 @@ func (s *objectStream) deadPaths(name string, dps []analyze.DeadPath) {
 	}
 	escaped := map[string][]byte{}
 	str := func(v string) {
-		b, ok := escaped[v]
-		if !ok {
-			s.buf.Reset()
-			s.enc.SetIndent("", "")
-			if s.err = s.enc.Encode(v); s.err != nil {
-				return
-			}
-			b = bytes.Clone(bytes.TrimSuffix(s.buf.Bytes(), []byte("\n")))
-			escaped[v] = b
+		if b, ok := escaped[v]; ok {
+			s.w.Write(b)
+			return
 		}
-		s.w.Write(b)
+		s.encode("", v)
+		escaped[v] = bytes.Clone(bytes.TrimSuffix(s.buf.Bytes(), []byte("\n")))
 	}
 	num := func(v int64) { s.w.Write(strconv.AppendInt(s.scratch[:0], v, 10)) }
 	attribution := func(a analyze.Attribution) {
@@ -154,12 +149,7 @@ func (s *objectStream) deadPaths(name string, dps []analyze.DeadPath) {
 			s.w.WriteString(",")
 		}
 		s.w.WriteString("\n    {\n      \"path\": ")
-		s.buf.Reset()
-		s.enc.SetIndent("", "")
-		if s.err = s.enc.Encode(d.Path); s.err != nil {
-			return
-		}
-		s.w.Write(bytes.TrimSuffix(s.buf.Bytes(), []byte("\n")))
+		s.encode("", d.Path)
 		s.w.WriteString(",\n      \"bytes\": ")
 		num(d.Bytes)
 		s.w.WriteString(",\n      \"files\": ")

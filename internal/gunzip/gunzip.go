@@ -159,9 +159,6 @@ func (z *Reader) ReadChunk(buf []byte) ([]byte, error) {
 	return out, nil
 }
 
-// Close does nothing; it is there for callers that close decompressors.
-func (z *Reader) Close() error { return nil }
-
 // step makes more output, or moves to the next state. All output so far has
 // been read, so the CRC-32 covers it and the history can slide.
 func (z *Reader) step() error {
