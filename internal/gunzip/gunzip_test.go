@@ -335,6 +335,9 @@ func FuzzInflate(f *testing.F) {
 		src := bytes.NewReader(deflate)
 		fr := stdflate.NewReader(src)
 		want, wantErr := io.ReadAll(io.LimitReader(fr, 64<<20))
+		if len(want) == 64<<20 {
+			t.Skip("expands past 64 MiB: compress/flate's side was cut short")
+		}
 		used := len(deflate) - src.Len()
 		gz := frame(deflate[:used], want)
 		if wantErr != nil {
